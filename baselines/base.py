@@ -1,0 +1,62 @@
+"""The adapter contract: what every model (neural or not) implements to be benchmarked."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from petar_bench.records import LesionRecord
+from petar_bench.volumes.lesion import LesionInput
+
+
+class AdapterCard(BaseModel):
+    """Everything that describes an adapter and can change its output.
+
+    All fields except those in `OUTPUT_NEUTRAL_FIELDS` go into the run key, so a changed
+    prompt, checkpoint or decoding setting never reuses stale generations.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Registry name, e.g. 'petar-4b'.")
+    description: str = Field(description="One line: what the model is.")
+    version: str = Field("1", description="Adapter implementation version; bump on changes.")
+    checkpoint: str | None = Field(None, description="Weights identity (hub id or content hash).")
+    prompt: str | None = Field(None, description="The exact prompt text, when there is one.")
+    preprocessing: str | None = Field(None, description="Preprocessing profile name.")
+    decoding: dict[str, Any] = Field(default_factory=dict, description="Decoding settings.")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Other settings.")
+    homepage: str | None = Field(None, description="Where the model comes from (not hashed).")
+
+
+# Card fields that do not change generated text and so stay out of the run key.
+OUTPUT_NEUTRAL_FIELDS = ("description", "homepage")
+
+
+@dataclass(frozen=True)
+class TrainingExample:
+    """What a learning adapter may read in `fit`: a TRAIN-split lesion with its finding."""
+
+    input: LesionInput
+    record: LesionRecord
+
+
+@dataclass
+class Adapter(ABC):
+    """A model that writes the finding for each lesion of a batch."""
+
+    card: AdapterCard = field(init=False)
+
+    #: True when `fit` must see the training split before `generate`.
+    needs_training_data: bool = field(default=False, init=False)
+
+    def fit(self, examples: Iterable[TrainingExample]) -> None:  # noqa: B027 - optional hook
+        """Learn from the TRAIN split (retrieval, constant). Neural adapters ignore this."""
+
+    @abstractmethod
+    def generate(self, batch: Sequence[LesionInput]) -> list[str]:
+        """One finding per lesion, in batch order."""

@@ -1,0 +1,1 @@
+"""Leaderboard: submissions, ranking and boards (imported as ``petar_bench.leaderboard``)."""
