@@ -1,0 +1,332 @@
+"""The `petar-bench` command line: thin commands, each parsing options and calling the library.
+
+User mistakes surface as `UserError` and are printed as one line (`error: ...`) with a
+non-zero exit code; anything else is a bug and keeps its traceback (without local variables).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from petar_bench.errors import UserError
+
+app = typer.Typer(
+    name="petar-bench",
+    help=(
+        "Benchmark and evaluation suite for lesion-level findings generation on 3D PET/CT "
+        "(the PETAR task).\n\n"
+        "Start here: 'petar-bench demo' scores the non-neural baselines on the embedded "
+        "synthetic dataset. Then: run a model ('petar-bench run --model petar-4b --weights "
+        "DIR'), score your own predictions ('petar-bench score'), submit to the leaderboard "
+        "('petar-bench leaderboard submit'), compare two runs ('petar-bench compare')."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+data_app = typer.Typer(help="Make, import and verify datasets.", no_args_is_help=True)
+ls_app = typer.Typer(help="List models, metrics or datasets.", no_args_is_help=True)
+leaderboard_app = typer.Typer(help="Show, render and submit to the leaderboard.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(ls_app, name="ls")
+app.add_typer(leaderboard_app, name="leaderboard")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_METRICS = "bleu1,bleu4,rouge_l,meteor,cider,pet_region_acc,pet_laterality_acc"
+
+
+def _split_list(text: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (text or "").split(",") if item.strip())
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise UserError(f"--shard {text!r} must look like I/N, e.g. 0/4") from None
+    if count < 1 or not 0 <= index < count:
+        raise UserError(f"--shard {text!r}: need 0 <= I < N")
+    return index, count
+
+
+def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UserError(f"--model-option {pair!r} must look like KEY=VALUE")
+        options[key.strip().replace("-", "_")] = value
+    return options
+
+
+# --------------------------------------------------------------------------- run / demo
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Option("--model", "-m", help="Adapter name (see 'petar-bench ls models').")],
+    dataset: Annotated[str, typer.Option(help="'demo' (synthetic, default), 'petarseg-11k', or a dataset directory.")] = "demo",
+    split: Annotated[str, typer.Option(help="Split to evaluate: train, val or test.")] = "test",
+    limit: Annotated[int | None, typer.Option(help="Only the first N samples (results are NOT comparable to a full split).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Lesions per generate() call.")] = 1,
+    shard: Annotated[str | None, typer.Option(help="Run only shard I of N ('I/N'); merge shards with 'petar-bench merge'.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Run directory (default runs/<model>-<dataset>-<split>).")] = None,
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids (see 'petar-bench ls metrics').")] = DEFAULT_METRICS,
+    weights: Annotated[str | None, typer.Option(help="Model weights: a local directory or a hub id (neural adapters).")] = None,
+    model_option: Annotated[list[str] | None, typer.Option("--model-option", "-o", help="Adapter option KEY=VALUE (repeatable), e.g. -o prompt_seed=3.")] = None,
+    num_workers: Annotated[int, typer.Option(help="DataLoader workers that load and preprocess volumes.")] = 0,
+    retry_failed: Annotated[bool, typer.Option(help="Retry samples that failed in an earlier attempt of this run.")] = False,
+    max_failures: Annotated[int, typer.Option(help="Abort when more samples than this fail (error budget).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed for anything random (prompt choice, bootstrap).")] = 0,
+    no_score: Annotated[bool, typer.Option("--no-score", help="Generate only; score later with 'petar-bench score'.")] = False,
+) -> None:
+    """Generate findings with a model on a split, score them, and write a run directory.
+
+    The run directory holds config.json (settings, provenance, split fingerprint, run key),
+    predictions.jsonl and scores.json. Running the same command again resumes: samples
+    already generated under the same run key are skipped.
+    """
+    from petar_bench.engine import RunRequest, run_benchmark
+
+    options = _parse_options(model_option)
+    if weights is not None:
+        options["weights"] = weights
+    request = RunRequest(
+        model=model,
+        model_options=options,
+        dataset=dataset,
+        split=split,
+        limit=limit,
+        batch_size=batch_size,
+        shard=_parse_shard(shard),
+        output_dir=output_dir,
+        metrics=_split_list(metrics),
+        num_workers=num_workers,
+        retry_failed=retry_failed,
+        max_failures=max_failures,
+        seed=seed,
+        score=not no_score,
+        argv=list(sys.argv),
+    )
+    run_benchmark(request, console=console)
+
+
+@app.command()
+def demo(
+    output_dir: Annotated[Path, typer.Option(help="Where the demo's run directories go.")] = Path("runs/demo"),
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids.")] = DEFAULT_METRICS,
+) -> None:
+    """Score the three non-neural baselines on the synthetic demo test split (no GPU, no data,
+    no weights needed) and print them side by side."""
+    from petar_bench.demo import run_demo
+
+    run_demo(output_dir=output_dir, metrics=_split_list(metrics), console=console)
+
+
+@app.command()
+def merge(
+    run_dir: Annotated[Path, typer.Argument(help="Run directory whose shard files to merge.")],
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids to score after merging.")] = DEFAULT_METRICS,
+    no_score: Annotated[bool, typer.Option("--no-score", help="Merge only.")] = False,
+) -> None:
+    """Merge the shard files of a sharded run, proving every sample is present exactly once."""
+    from petar_bench.engine import merge_run
+
+    merge_run(run_dir, metrics=_split_list(metrics), score=not no_score, console=console)
+
+
+# --------------------------------------------------------------------------- score / compare
+
+
+@app.command()
+def score(
+    predictions: Annotated[Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')],
+    references: Annotated[Path | None, typer.Option(help='References JSONL: {"sample_id", "reference"} (+ optional "patient_id").')] = None,
+    dataset: Annotated[str | None, typer.Option(help="Take references from this dataset instead ('demo', a directory, ...).")] = None,
+    split: Annotated[str, typer.Option(help="Split of --dataset.")] = "test",
+    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids.")] = DEFAULT_METRICS,
+    output: Annotated[Path | None, typer.Option(help="Write the scores JSON here.")] = None,
+    green_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server (vLLM, TGI, llama.cpp) for the GREEN judge.")] = None,
+    green_model: Annotated[str | None, typer.Option(help="GREEN judge: model name on the server, or a local path / hub id for transformers.")] = None,
+    bertscore_model: Annotated[str | None, typer.Option(help="BERTScore model name or local folder.")] = None,
+    bertscore_layer: Annotated[int | None, typer.Option(help="BERTScore layer (required for a local folder).")] = None,
+    n_bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CIs.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
+) -> None:
+    """Score a predictions file against references (no images needed)."""
+    from petar_bench.scoring_cli import score_files
+
+    score_files(
+        predictions,
+        references=references,
+        dataset=dataset,
+        split=split,
+        metrics=_split_list(metrics),
+        output=output,
+        green_url=green_url,
+        green_model=green_model,
+        bertscore_model=bertscore_model,
+        bertscore_layer=bertscore_layer,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        console=console,
+    )
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="First run directory (or leaderboard entry JSON).")],
+    run_b: Annotated[Path, typer.Argument(help="Second run directory (or leaderboard entry JSON).")],
+    n_trials: Annotated[int, typer.Option(help="Approximate-randomization trials.")] = 10000,
+    seed: Annotated[int, typer.Option(help="Seed of the permutations.")] = 12345,
+) -> None:
+    """Paired, patient-clustered significance tests between two runs, per metric."""
+    from petar_bench.leaderboard.compare import compare_cli
+
+    compare_cli(run_a, run_b, n_trials=n_trials, seed=seed, console=console)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@data_app.command("synth")
+def data_synth(
+    output: Annotated[Path | None, typer.Option(help="Directory to write (default: the demo cache).")] = None,
+    seed: Annotated[int, typer.Option(help="Generator seed (the demo uses 0).")] = 0,
+) -> None:
+    """Generate the synthetic PET/CT dataset deterministically from a seed."""
+    from petar_bench.datasets.commands import synth
+
+    synth(output=output, seed=seed, console=console)
+
+
+@data_app.command("verify")
+def data_verify(
+    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")] = "demo",
+) -> None:
+    """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
+    from petar_bench.datasets.commands import verify
+
+    verify(dataset, console=console)
+
+
+# --------------------------------------------------------------------------- ls
+
+
+@ls_app.command("models")
+def ls_models() -> None:
+    """Model adapters (built-in and from the 'petar_bench.models' entry point)."""
+    from petar_bench.listing import list_models
+
+    list_models(console)
+
+
+@ls_app.command("metrics")
+def ls_metrics() -> None:
+    """Metrics with their signatures and what each needs (Java, a model, a server)."""
+    from petar_bench.listing import list_metrics
+
+    list_metrics(console)
+
+
+@ls_app.command("datasets")
+def ls_datasets() -> None:
+    """Datasets by name (any directory with a manifest.json works too)."""
+    from petar_bench.listing import list_datasets
+
+    list_datasets(console)
+
+
+# --------------------------------------------------------------------------- leaderboard
+
+
+@leaderboard_app.command("show")
+def leaderboard_show(
+    board: Annotated[Path | None, typer.Option(help="Board directory of entry JSON files (default: the shipped board).")] = None,
+) -> None:
+    """Print the leaderboard in the terminal, section by section."""
+    from petar_bench.leaderboard.commands import show
+
+    show(board=board, console=console)
+
+
+@leaderboard_app.command("render")
+def leaderboard_render(
+    format: Annotated[str, typer.Option("--format", help="'md' or 'html'.")] = "html",
+    output: Annotated[Path | None, typer.Option(help="Output file (default: stdout for md, leaderboard.html for html).")] = None,
+    board: Annotated[Path | None, typer.Option(help="Board directory (default: the shipped board).")] = None,
+) -> None:
+    """Render the board as Markdown or a self-contained static HTML page."""
+    from petar_bench.leaderboard.commands import render
+
+    render(format=format, output=output, board=board, console=console)
+
+
+@leaderboard_app.command("submit")
+def leaderboard_submit(
+    predictions: Annotated[Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')],
+    name: Annotated[str, typer.Option(help="Model name shown on the board.")],
+    organisation: Annotated[str, typer.Option(help="Who made the model.")] = "",
+    params: Annotated[str, typer.Option(help="Parameter count, e.g. '4B'.")] = "",
+    link: Annotated[str, typer.Option(help="Paper or code URL.")] = "",
+    checkpoint: Annotated[str, typer.Option(help="Checkpoint identity (hub id, revision or hash).")] = "",
+    decoding: Annotated[str, typer.Option(help="Decoding settings, e.g. 'greedy, 256 new tokens'.")] = "",
+    training_data: Annotated[str, typer.Option(help="Training data declaration, e.g. 'petarseg-11k:train'.")] = "",
+    training_patients: Annotated[Path | None, typer.Option(help="File listing training patient ids, one per line (checked against the test split).")] = None,
+    dataset: Annotated[str, typer.Option(help="Dataset of the board ('demo', 'petarseg-11k' or a directory).")] = "demo",
+    split: Annotated[str, typer.Option(help="Split the predictions are for.")] = "test",
+    board: Annotated[Path | None, typer.Option(help="Board directory to write the entry into.")] = None,
+) -> None:
+    """Validate a predictions file, score it with the official suite and write a board entry.
+
+    Nothing is written when anything is wrong; the message names the offending ids or lines."""
+    from petar_bench.leaderboard.commands import submit
+
+    submit(
+        predictions,
+        name=name,
+        organisation=organisation,
+        params=params,
+        link=link,
+        checkpoint=checkpoint,
+        decoding=decoding,
+        training_data=training_data,
+        training_patients=training_patients,
+        dataset=dataset,
+        split=split,
+        board=board,
+        console=console,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, printing user errors as one line without a traceback."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise SystemExit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted; a rerun of the same command resumes where it stopped")
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except Exception as exc:  # click's usage errors are handled below
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        if isinstance(exc, click.exceptions.Abort):
+            raise SystemExit(1) from None
+        raise

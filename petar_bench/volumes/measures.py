@@ -1,0 +1,53 @@
+"""The manifest's measurement conventions as functions, shared by everyone who measures.
+
+The synthetic generator writes reference numbers with these, the `measure` baseline reads
+images with them, and the numeric-fidelity metric compares predictions against them, so the
+conventions are defined once:
+
+- SUVmax: maximum native-grid SUV under the mask, rounded to one decimal;
+- slice: 1-based axial index of the SUVmax voxel, counted from the head end;
+- size: longest axial (in-plane) distance between mask voxel centres, plus one voxel, in mm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def suv_max_voxel(pet: np.ndarray, mask: np.ndarray) -> tuple[int, int, int]:
+    """Index of the highest PET voxel under the mask (first in C order on ties)."""
+    values = np.where(mask, np.asarray(pet, dtype=np.float64), -np.inf)
+    i, j, k = np.unravel_index(int(np.argmax(values)), values.shape)
+    return int(i), int(j), int(k)
+
+
+def suv_max(pet: np.ndarray, mask: np.ndarray) -> float:
+    return round(float(np.asarray(pet, dtype=np.float64)[suv_max_voxel(pet, mask)]), 1)
+
+
+def slice_from_head(k: int, nz: int, affine: np.ndarray) -> int:
+    """1-based axial slice counted from the head end (world +z is toward the head)."""
+    return nz - k if affine[2, 2] >= 0 else k + 1
+
+
+def suv_max_slice(pet: np.ndarray, mask: np.ndarray, affine: np.ndarray) -> int:
+    return slice_from_head(suv_max_voxel(pet, mask)[2], pet.shape[2], affine)
+
+
+def longest_axial_diameter_mm(mask: np.ndarray, spacing: tuple[float, float, float]) -> float:
+    """Longest in-plane distance between mask voxel centres over all axial slices, plus one
+    voxel width (so a one-voxel lesion measures one voxel), rounded to 0.1 mm."""
+    best = 0.0
+    sx, sy = float(spacing[0]), float(spacing[1])
+    for k in np.unique(np.nonzero(mask)[2]):
+        ii, jj = np.nonzero(mask[:, :, k])
+        points = np.stack([ii * sx, jj * sy], axis=1)
+        if len(points) > 1:
+            diffs = points[:, None, :] - points[None, :, :]
+            best = max(best, float(np.sqrt((diffs**2).sum(-1)).max()))
+    return round(best + min(sx, sy), 1)
+
+
+def spacing_from_affine(affine: np.ndarray) -> tuple[float, float, float]:
+    zooms = np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0))
+    return (float(zooms[0]), float(zooms[1]), float(zooms[2]))
