@@ -310,23 +310,20 @@ def leaderboard_submit(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app, printing user errors as one line without a traceback."""
+    """Entry point: run the app, printing user errors as one line without a traceback.
+
+    Usage errors (unknown option, missing argument) are printed by click itself with the
+    command's usage line and exit code 2.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv)
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        from rich.markup import escape
+
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted; a rerun of the same command resumes where it stopped")
         raise SystemExit(130) from None
-    except SystemExit:
-        raise
-    except Exception as exc:  # click's usage errors are handled below
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Abort):
-            raise SystemExit(1) from None
-        raise
