@@ -47,18 +47,6 @@ def _split_list(text: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (text or "").split(",") if item.strip())
 
 
-def _parse_shard(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        index, count = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise UserError(f"--shard {text!r} must look like I/N, e.g. 0/4") from None
-    if count < 1 or not 0 <= index < count:
-        raise UserError(f"--shard {text!r}: need 0 <= I < N")
-    return index, count
-
-
 def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
     options: dict[str, Any] = {}
     for pair in pairs or []:
@@ -87,7 +75,7 @@ def run(
     num_workers: Annotated[int, typer.Option(help="DataLoader workers that load and preprocess volumes.")] = 0,
     retry_failed: Annotated[bool, typer.Option(help="Retry samples that failed in an earlier attempt of this run.")] = False,
     max_failures: Annotated[int, typer.Option(help="Abort when more samples than this fail (error budget).")] = 0,
-    seed: Annotated[int, typer.Option(help="Seed for anything random (prompt choice, bootstrap).")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed set before fitting and generation (part of the run key).")] = 0,
     no_score: Annotated[bool, typer.Option("--no-score", help="Generate only; score later with 'petar-bench score'.")] = False,
 ) -> None:
     """Generate findings with a model on a split, score them, and write a run directory.
@@ -96,7 +84,7 @@ def run(
     predictions.jsonl and scores.json. Running the same command again resumes: samples
     already generated under the same run key are skipped.
     """
-    from petar_bench.engine import RunRequest, run_benchmark
+    from petar_bench.engine import RunRequest, parse_shard, run_benchmark
 
     options = _parse_options(model_option)
     if weights is not None:
@@ -108,7 +96,7 @@ def run(
         split=split,
         limit=limit,
         batch_size=batch_size,
-        shard=_parse_shard(shard),
+        shard=parse_shard(shard) if shard is not None else None,
         output_dir=output_dir,
         metrics=_split_list(metrics),
         num_workers=num_workers,
@@ -118,7 +106,17 @@ def run(
         score=not no_score,
         argv=list(sys.argv),
     )
-    run_benchmark(request, console=console)
+    _exit_on_failures(run_benchmark(request, console=console))
+
+
+def _exit_on_failures(result: Any) -> None:
+    """Failed samples within the error budget leave files behind but must fail the command."""
+    if result.n_failed:
+        raise UserError(
+            f"{result.n_failed} sample(s) failed (see {result.failures_path}); fix the cause "
+            "and rerun with --retry-failed",
+            exit_code=1,
+        )
 
 
 @app.command()
@@ -135,14 +133,28 @@ def demo(
 
 @app.command()
 def merge(
-    run_dir: Annotated[Path, typer.Argument(help="Run directory whose shard files to merge.")],
+    sources: Annotated[list[Path], typer.Argument(help="Run directories or shard store files of one run.")],
+    output_dir: Annotated[Path | None, typer.Option(help="Where the merged run goes (default: the first run directory).")] = None,
+    run_key: Annotated[str | None, typer.Option(help="Merge only stores of this run key (when sources hold several).")] = None,
     metrics: Annotated[str, typer.Option(help="Comma-separated metric ids to score after merging.")] = DEFAULT_METRICS,
     no_score: Annotated[bool, typer.Option("--no-score", help="Merge only.")] = False,
 ) -> None:
-    """Merge the shard files of a sharded run, proving every sample is present exactly once."""
-    from petar_bench.engine import merge_run
+    """Merge the shard stores of a sharded run, proving every sample is present exactly once.
 
-    merge_run(run_dir, metrics=_split_list(metrics), score=not no_score, console=console)
+    Refuses stores of another run key and names any missing or duplicated sample ids;
+    nothing is written when it refuses."""
+    from petar_bench.engine import merge_shards
+
+    result = merge_shards(
+        list(sources),
+        output_dir=output_dir,
+        run_key=run_key,
+        metrics=_split_list(metrics),
+        score=not no_score,
+        console=console,
+        argv=list(sys.argv),
+    )
+    _exit_on_failures(result)
 
 
 # --------------------------------------------------------------------------- score / compare

@@ -1,0 +1,168 @@
+"""Feeding the model: lesions loaded (and preprocessed) ahead of generation.
+
+`LesionDataset` is a plain map-style dataset (no torch import) around a `VolumeLoader`, so
+each DataLoader worker keeps its own exam cache. A sample that cannot be loaded (an empty
+mask, a corrupt file) comes back as a `LoadedSample` with an error instead of stopping the
+run; the engine records it as a failure. With `num_workers=0` (the default) batches are
+loaded in the main process and torch is never imported; with workers, a torch DataLoader
+loads the next batches while the model works on this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from petar_bench.errors import UserError
+from petar_bench.records import LesionRecord
+from petar_bench.volumes.lesion import LesionInput, VolumeLoader
+
+
+@dataclass(frozen=True)
+class LoadedSample:
+    """One lesion ready for the model, or why it could not be loaded."""
+
+    index: int  # position in the dataset's record list
+    sample_id: str
+    input: LesionInput | None
+    error: str | None = None
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the store: a UserError's message, else 'Type: message'."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, UserError):
+        return text or "UserError"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class LesionDataset:
+    """Records -> LoadedSample, one exam cache per process."""
+
+    def __init__(self, root: Path, records: Sequence[LesionRecord], *, cache_exams: int = 2):
+        self.root = Path(root)
+        self.records = list(records)
+        self.cache_exams = cache_exams
+        self._loader: VolumeLoader | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> LoadedSample:
+        if self._loader is None:  # made lazily, so each worker process builds its own
+            self._loader = VolumeLoader(self.root, cache_exams=self.cache_exams)
+        record = self.records[index]
+        try:
+            return LoadedSample(index, record.sample_id, self._loader.load(record))
+        except Exception as exc:  # one bad lesion must not stop the run
+            return LoadedSample(index, record.sample_id, None, describe_error(exc))
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_loader"] = None  # never ship a warm cache to a worker
+        return state
+
+
+_VOLUME_FIELDS = ("pet", "ct", "mask")
+
+
+def collate_samples(items: list[LoadedSample]) -> list[LoadedSample]:
+    """Keep a batch as a list: lesions have different shapes, adapters batch themselves.
+
+    In a DataLoader worker the volumes travel as torch tensors, which torch moves through
+    shared memory; numpy arrays would be pickled through a pipe (~8 MB per lesion).
+    """
+    from torch.utils.data import get_worker_info
+
+    if get_worker_info() is None:
+        return list(items)
+    return [_to_tensors(item) for item in items]
+
+
+def _to_tensors(sample: LoadedSample) -> LoadedSample:
+    import torch
+
+    if sample.input is None:
+        return sample
+    moved: dict[str, Any] = {}  # tensors ride in the array fields until _to_arrays
+    for name in _VOLUME_FIELDS:
+        try:
+            moved[name] = torch.from_numpy(getattr(sample.input, name))
+        except (TypeError, ValueError):  # e.g. big-endian data: send it pickled instead
+            continue
+    return replace(sample, input=replace(sample.input, **moved))
+
+
+def _to_arrays(sample: LoadedSample) -> LoadedSample:
+    if sample.input is None:
+        return sample
+    moved: dict[str, Any] = {}
+    for name in _VOLUME_FIELDS:
+        value = getattr(sample.input, name)
+        if not isinstance(value, np.ndarray):
+            moved[name] = value.numpy()  # shares the tensor's memory, no copy
+    return replace(sample, input=replace(sample.input, **moved)) if moved else sample
+
+
+def iter_batches(
+    dataset: LesionDataset,
+    *,
+    batch_size: int,
+    num_workers: int = 0,
+    prefetch_factor: int = 2,
+) -> Iterator[list[LoadedSample]]:
+    """Batches in dataset order; with workers, loaded ahead in other processes."""
+    if batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, not {batch_size}")
+    if num_workers < 0:
+        raise UserError(f"--num-workers must be 0 or more, not {num_workers}")
+    if num_workers == 0:
+        for start in range(0, len(dataset), batch_size):
+            yield [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
+        return
+    yield from _torch_batches(dataset, batch_size, num_workers, prefetch_factor)
+
+
+def _torch_batches(
+    dataset: LesionDataset, batch_size: int, num_workers: int, prefetch_factor: int
+) -> Iterator[list[LoadedSample]]:
+    try:
+        from torch.utils.data import DataLoader
+    except ModuleNotFoundError:
+        raise UserError(
+            "--num-workers > 0 needs torch (pip install 'petar-bench[models]'); "
+            "or use --num-workers 0"
+        ) from None
+    loader: Iterable[list[LoadedSample]] = DataLoader(
+        dataset,  # type: ignore[arg-type]  # any map-style object works
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=collate_samples,
+        prefetch_factor=prefetch_factor,
+        persistent_workers=False,
+    )
+    for batch in loader:
+        yield [_to_arrays(sample) for sample in batch]
+
+
+def iter_training_examples(
+    root: Path,
+    records: Sequence[LesionRecord],
+    *,
+    num_workers: int = 0,
+    skipped: list[tuple[str, str | None]] | None = None,
+) -> Iterator[tuple[LesionInput, LesionRecord]]:
+    """(input, record) for each loadable TRAIN lesion; unloadable ones go to `skipped`."""
+    dataset = LesionDataset(root, records)
+    for batch in iter_batches(dataset, batch_size=8, num_workers=num_workers):
+        for sample in batch:
+            if sample.input is None:
+                if skipped is not None:
+                    skipped.append((sample.sample_id, sample.error))
+                continue
+            yield sample.input, dataset.records[sample.index]

@@ -1,0 +1,146 @@
+"""Turning store files into a run's final files: proof of completeness, predictions, scores.
+
+Completeness is proven from sample ids, never by counting files: every sample of the run must
+have exactly one "ok" generation across the store files of its run key. Scoring happens only
+when that holds and no sample failed, so a score never silently covers fewer samples.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from petar_bench.engine.config import RunConfig
+from petar_bench.engine.layout import RunLayout
+from petar_bench.engine.store import Generation, add_generation, read_store
+from petar_bench.fileio import atomic_write_text
+from petar_bench.records import LesionRecord
+
+SYNTHETIC_BANNER = "SYNTHETIC DATA — not comparable to real results"
+
+#: `score_texts`-compatible callable (see petar_bench.metrics.scoring).
+Scorer = Callable[..., Any]
+
+
+@dataclass
+class Collected:
+    """The generations of a run's samples, gathered from its store files."""
+
+    predictions: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[str]] = field(default_factory=dict)  # id -> files
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and not self.failures and not self.duplicates
+
+
+def collect_generations(
+    stores: Sequence[Path], run_key: str, sample_ids: Sequence[str]
+) -> Collected:
+    """Gather the samples `sample_ids` from `stores` (all of one run key)."""
+    wanted = set(sample_ids)
+    combined: dict[str, Generation] = {}
+    holders: dict[str, list[str]] = {}
+    collected = Collected()
+    for path in stores:
+        scan = read_store(path, run_key)
+        collected.warnings += scan.warnings()
+        for sample_id in scan.conflicts:
+            holders.setdefault(sample_id, []).append(path.name)
+        for generation in scan.entries.values():
+            if generation.sample_id not in wanted:
+                continue
+            if generation.status == "ok":
+                holders.setdefault(generation.sample_id, []).append(path.name)
+            add_generation(combined, generation)
+    for sample_id in sample_ids:
+        found = combined.get(sample_id)
+        if found is None:
+            collected.missing.append(sample_id)
+        elif found.status == "ok":
+            collected.predictions[sample_id] = found.prediction or ""
+        else:
+            collected.failures[sample_id] = found.error or "unknown error"
+    collected.duplicates = {k: v for k, v in holders.items() if len(v) > 1}
+    return collected
+
+
+def _some(ids: Sequence[str], n: int = 10) -> str:
+    shown = ", ".join(repr(i) for i in list(ids)[:n])
+    return shown + (f" and {len(ids) - n} more" if len(ids) > n else "")
+
+
+def incompleteness(collected: Collected, n_samples: int) -> str | None:
+    """A one-line account of missing and duplicated samples, or None when there are none."""
+    parts = []
+    if collected.missing:
+        parts.append(
+            f"{len(collected.missing)} of {n_samples} samples missing: {_some(collected.missing)}"
+        )
+    if collected.duplicates:
+        dups = [f"{k!r} in {', '.join(v)}" for k, v in list(collected.duplicates.items())[:10]]
+        parts.append(f"{len(collected.duplicates)} duplicated: {'; '.join(dups)}")
+    return "; ".join(parts) or None
+
+
+def write_run_files(
+    layout: RunLayout, config: RunConfig, records: Sequence[LesionRecord], collected: Collected
+) -> None:
+    """predictions.jsonl (split order, successes only), failures.jsonl and config.json."""
+    lines = [
+        json.dumps(
+            {"sample_id": r.sample_id, "prediction": collected.predictions[r.sample_id]},
+            ensure_ascii=False,
+        )
+        for r in records
+        if r.sample_id in collected.predictions
+    ]
+    atomic_write_text(layout.predictions, "".join(line + "\n" for line in lines))
+    failures = [
+        json.dumps(
+            {"sample_id": r.sample_id, "error": collected.failures[r.sample_id]}, ensure_ascii=False
+        )
+        for r in records
+        if r.sample_id in collected.failures
+    ]
+    atomic_write_text(layout.failures, "".join(line + "\n" for line in failures))
+    atomic_write_text(layout.config, config.model_dump_json(indent=1) + "\n")
+
+
+def score_run(
+    scorer: Scorer, config: RunConfig, records: Sequence[LesionRecord], collected: Collected
+) -> Any:
+    """Call the scorer with everything a metric may use (records keyed by sample id)."""
+    return scorer(
+        {r.sample_id: collected.predictions[r.sample_id] for r in records},
+        {r.sample_id: r.reference for r in records},
+        list(config.metrics),
+        patient_ids={r.sample_id: r.patient_id for r in records},
+        records={r.sample_id: r for r in records},
+        full_split=config.full_split,
+        split_fingerprint=config.split_fingerprint,
+        dataset=config.dataset,
+        synthetic=config.synthetic,
+    )
+
+
+def report_json(report: Any) -> str:
+    if hasattr(report, "model_dump_json"):
+        return str(report.model_dump_json(indent=1)) + "\n"
+    return json.dumps(report, indent=1, ensure_ascii=False, default=str) + "\n"
+
+
+def default_scorer() -> Scorer:
+    from petar_bench.metrics.scoring import score_texts
+
+    return score_texts
+
+
+def write_scores(path: Path, report: Any) -> Path:
+    return atomic_write_text(path, report_json(report))
