@@ -6,3 +6,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_dataset(tmp_path_factory: pytest.TempPathFactory):
+    """The synthetic demo dataset, generated once per test session into a private cache."""
+    cache = tmp_path_factory.mktemp("petar-bench-cache")
+    previous = os.environ.get("PETAR_BENCH_CACHE")
+    os.environ["PETAR_BENCH_CACHE"] = str(cache)
+    from petar_bench.datasets.catalog import ensure_demo
+
+    try:
+        yield ensure_demo()
+    finally:
+        if previous is None:
+            os.environ.pop("PETAR_BENCH_CACHE", None)
+        else:
+            os.environ["PETAR_BENCH_CACHE"] = previous

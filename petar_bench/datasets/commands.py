@@ -24,7 +24,9 @@ def synth(*, output: Path | None, seed: int, console: Console) -> Path:
                 raise UserError(f"{str(output)!r} is not empty; choose a new or empty directory")
             root = output
             manifest = generate_synthetic_dataset(root, seed=seed, progress=progress)
-    counts = {s: len([r for r in manifest.records if r.split == s]) for s in ("train", "val", "test")}
+    counts = {
+        s: len([r for r in manifest.records if r.split == s]) for s in ("train", "val", "test")
+    }
     console.print(
         f"SYNTHETIC dataset (seed {seed}) at {root} (default demo root: {demo_root(seed)})\n"
         f"lesions: train {counts['train']}, val {counts['val']}, test {counts['test']}; "

@@ -5,8 +5,13 @@ images with them, and the numeric-fidelity metric compares predictions against t
 conventions are defined once:
 
 - SUVmax: maximum native-grid SUV under the mask, rounded to one decimal;
-- slice: 1-based axial index of the SUVmax voxel, counted from the head end;
-- size: longest axial (in-plane) distance between mask voxel centres, plus one voxel, in mm.
+- slice: 1-based axial index of the SUVmax voxel, counted from the head end (the most cranial
+  one when several voxels share the maximum);
+- size: longest axial (in-plane) distance between mask voxel centres, plus one in-plane voxel
+  width (the mean of the two in-plane spacings), in mm.
+
+The synthetic generator measures its references with its own code (petar_bench/datasets/
+lesions.py); tests check that the two agree, which is a check on both.
 """
 
 from __future__ import annotations
@@ -14,11 +19,16 @@ from __future__ import annotations
 import numpy as np
 
 
-def suv_max_voxel(pet: np.ndarray, mask: np.ndarray) -> tuple[int, int, int]:
-    """Index of the highest PET voxel under the mask (first in C order on ties)."""
+def suv_max_voxel(
+    pet: np.ndarray, mask: np.ndarray, affine: np.ndarray | None = None
+) -> tuple[int, int, int]:
+    """Index of the highest PET voxel under the mask; on ties the most cranial one
+    (largest k when world +z, the head, grows with k)."""
     values = np.where(mask, np.asarray(pet, dtype=np.float64), -np.inf)
-    i, j, k = np.unravel_index(int(np.argmax(values)), values.shape)
-    return int(i), int(j), int(k)
+    ties = np.argwhere(values == values.max())
+    toward_head = affine is None or affine[2, 2] >= 0
+    row = ties[np.argmax(ties[:, 2])] if toward_head else ties[np.argmin(ties[:, 2])]
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def suv_max(pet: np.ndarray, mask: np.ndarray) -> float:
@@ -31,7 +41,7 @@ def slice_from_head(k: int, nz: int, affine: np.ndarray) -> int:
 
 
 def suv_max_slice(pet: np.ndarray, mask: np.ndarray, affine: np.ndarray) -> int:
-    return slice_from_head(suv_max_voxel(pet, mask)[2], pet.shape[2], affine)
+    return slice_from_head(suv_max_voxel(pet, mask, affine)[2], pet.shape[2], affine)
 
 
 def longest_axial_diameter_mm(mask: np.ndarray, spacing: tuple[float, float, float]) -> float:
@@ -45,7 +55,7 @@ def longest_axial_diameter_mm(mask: np.ndarray, spacing: tuple[float, float, flo
         if len(points) > 1:
             diffs = points[:, None, :] - points[None, :, :]
             best = max(best, float(np.sqrt((diffs**2).sum(-1)).max()))
-    return round(best + min(sx, sy), 1)
+    return round(best + (sx + sy) / 2, 1)
 
 
 def spacing_from_affine(affine: np.ndarray) -> tuple[float, float, float]:
