@@ -26,9 +26,9 @@ from io import StringIO
 from pathlib import Path
 
 import numpy as np
-from petar_bench.baselines.base import Adapter, AdapterCard
 from rich.console import Console
 
+from petar_bench.baselines.base import Adapter, AdapterCard
 from petar_bench.engine import RunRequest, run_benchmark
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
 from petar_bench.registry import Entry, models

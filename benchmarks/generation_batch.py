@@ -59,6 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
+
     from petar_bench.baselines.lamed.prompts import RELEASE_ORGAN_QUESTIONS
     from petar_bench.baselines.lamed.runtime import LamedRunner
     from petar_bench.baselines.lamed.tiny import make_tiny_checkpoint

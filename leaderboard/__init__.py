@@ -1,1 +1,58 @@
-"""Leaderboard: submissions, ranking and boards (imported as ``petar_bench.leaderboard``)."""
+"""Leaderboard: submissions, ranking and boards (imported as ``petar_bench.leaderboard``).
+
+Public API: `submit` (validate + re-score a predictions file into an `Entry`), `load_board`
+(a board's config, entries, ranking and the paper's reported rows), `rank_board`,
+`compare_runs` (paired tests between two runs or entries), `submit_run` (a run directory
+as an entry: how baseline entries are made), and the renderers in
+`petar_bench.leaderboard.render`. The CLI calls the thin wrappers in `.commands`.
+"""
+
+from petar_bench.leaderboard.board import BoardView, load_board
+from petar_bench.leaderboard.compare import Comparison, MetricComparison, compare_runs
+from petar_bench.leaderboard.config import BoardConfig, SubmissionLimits, load_board_config
+from petar_bench.leaderboard.entry import (
+    DatasetRef,
+    Entry,
+    MetricScore,
+    ModelInfo,
+    TrainingDeclaration,
+    read_entry,
+)
+from petar_bench.leaderboard.from_run import submit_run
+from petar_bench.leaderboard.paper import ReportedTable, load_paper_table
+from petar_bench.leaderboard.rank import RankedBoard, RankedRow, rank_board
+from petar_bench.leaderboard.submit import (
+    SubmissionMetadata,
+    SubmitResult,
+    TrainingData,
+    load_metadata,
+    submit,
+)
+
+__all__ = [
+    "BoardConfig",
+    "BoardView",
+    "Comparison",
+    "DatasetRef",
+    "Entry",
+    "MetricComparison",
+    "MetricScore",
+    "ModelInfo",
+    "RankedBoard",
+    "RankedRow",
+    "ReportedTable",
+    "SubmissionLimits",
+    "SubmissionMetadata",
+    "SubmitResult",
+    "TrainingData",
+    "TrainingDeclaration",
+    "compare_runs",
+    "load_board",
+    "load_board_config",
+    "load_metadata",
+    "load_paper_table",
+    "rank_board",
+    "read_entry",
+    "submit",
+    "submit_run",
+]

@@ -66,6 +66,22 @@ class Metric(ABC):
     def aggregate(self, stats: np.ndarray) -> float:
         """Corpus value from rows of `statistics(...).values` (any subset or resample)."""
 
+    def aggregate_batch(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Corpus values of many resamples at once (OPTIONAL to override).
+
+        `weights` is (B, n): how many times each of the n rows of `stats` enters each of B
+        resamples (non-negative integers; a bootstrap draw or a permutation's choice of rows).
+        The default loops over `aggregate`. Metrics whose value is a function of column sums
+        (and the row count) override it with one matrix product, `weights @ stats`, which
+        makes bootstrap CIs and paired tests fast (petar_bench/stats.py).
+        """
+        weights = np.asarray(weights)
+        stats = np.asarray(stats, dtype=np.float64)
+        counts = weights.astype(np.int64)
+        return np.array(
+            [self.aggregate(np.repeat(stats, row, axis=0)) for row in counts], dtype=np.float64
+        )
+
     def per_sample(self, stats: np.ndarray) -> np.ndarray:
         """Each sample's own score (for display, strata and paired tests); default column 0."""
         return np.asarray(stats[:, 0], dtype=np.float64)

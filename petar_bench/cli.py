@@ -32,7 +32,9 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Make, import and verify datasets.", no_args_is_help=True)
 ls_app = typer.Typer(help="List models, metrics or datasets.", no_args_is_help=True)
-leaderboard_app = typer.Typer(help="Show, render and submit to the leaderboard.", no_args_is_help=True)
+leaderboard_app = typer.Typer(
+    help="Show, render and submit to the leaderboard.", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 app.add_typer(ls_app, name="ls")
 app.add_typer(leaderboard_app, name="leaderboard")
@@ -62,21 +64,57 @@ def _parse_options(pairs: list[str] | None) -> dict[str, Any]:
 
 @app.command()
 def run(
-    model: Annotated[str, typer.Option("--model", "-m", help="Adapter name (see 'petar-bench ls models').")],
-    dataset: Annotated[str, typer.Option(help="'demo' (synthetic, default), 'petarseg-11k', or a dataset directory.")] = "demo",
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Adapter name (see 'petar-bench ls models').")
+    ],
+    dataset: Annotated[
+        str,
+        typer.Option(help="'demo' (synthetic, default), 'petarseg-11k', or a dataset directory."),
+    ] = "demo",
     split: Annotated[str, typer.Option(help="Split to evaluate: train, val or test.")] = "test",
-    limit: Annotated[int | None, typer.Option(help="Only the first N samples (results are NOT comparable to a full split).")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Only the first N samples (results are NOT comparable to a full split)."),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Lesions per generate() call.")] = 1,
-    shard: Annotated[str | None, typer.Option(help="Run only shard I of N ('I/N'); merge shards with 'petar-bench merge'.")] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="Run directory (default runs/<model>-<dataset>-<split>).")] = None,
-    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids (see 'petar-bench ls metrics').")] = DEFAULT_METRICS,
-    weights: Annotated[str | None, typer.Option(help="Model weights: a local directory or a hub id (neural adapters).")] = None,
-    model_option: Annotated[list[str] | None, typer.Option("--model-option", "-o", help="Adapter option KEY=VALUE (repeatable), e.g. -o prompt_seed=3.")] = None,
-    num_workers: Annotated[int, typer.Option(help="DataLoader workers that load and preprocess volumes.")] = 0,
-    retry_failed: Annotated[bool, typer.Option(help="Retry samples that failed in an earlier attempt of this run.")] = False,
-    max_failures: Annotated[int, typer.Option(help="Abort when more samples than this fail (error budget).")] = 0,
-    seed: Annotated[int, typer.Option(help="Seed set before fitting and generation (part of the run key).")] = 0,
-    no_score: Annotated[bool, typer.Option("--no-score", help="Generate only; score later with 'petar-bench score'.")] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(help="Run only shard I of N ('I/N'); merge shards with 'petar-bench merge'."),
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Run directory (default runs/<model>-<dataset>-<split>).")
+    ] = None,
+    metrics: Annotated[
+        str, typer.Option(help="Comma-separated metric ids (see 'petar-bench ls metrics').")
+    ] = DEFAULT_METRICS,
+    weights: Annotated[
+        str | None,
+        typer.Option(help="Model weights: a local directory or a hub id (neural adapters)."),
+    ] = None,
+    model_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-option",
+            "-o",
+            help="Adapter option KEY=VALUE (repeatable), e.g. -o prompt_seed=3.",
+        ),
+    ] = None,
+    num_workers: Annotated[
+        int, typer.Option(help="DataLoader workers that load and preprocess volumes.")
+    ] = 0,
+    retry_failed: Annotated[
+        bool, typer.Option(help="Retry samples that failed in an earlier attempt of this run.")
+    ] = False,
+    max_failures: Annotated[
+        int, typer.Option(help="Abort when more samples than this fail (error budget).")
+    ] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed set before fitting and generation (part of the run key).")
+    ] = 0,
+    no_score: Annotated[
+        bool,
+        typer.Option("--no-score", help="Generate only; score later with 'petar-bench score'."),
+    ] = False,
 ) -> None:
     """Generate findings with a model on a split, score them, and write a run directory.
 
@@ -121,7 +159,9 @@ def _exit_on_failures(result: Any) -> None:
 
 @app.command()
 def demo(
-    output_dir: Annotated[Path, typer.Option(help="Where the demo's run directories go.")] = Path("runs/demo"),
+    output_dir: Annotated[Path, typer.Option(help="Where the demo's run directories go.")] = Path(
+        "runs/demo"
+    ),
     metrics: Annotated[str, typer.Option(help="Comma-separated metric ids.")] = DEFAULT_METRICS,
 ) -> None:
     """Score the three non-neural baselines on the synthetic demo test split (no GPU, no data,
@@ -133,10 +173,20 @@ def demo(
 
 @app.command()
 def merge(
-    sources: Annotated[list[Path], typer.Argument(help="Run directories or shard store files of one run.")],
-    output_dir: Annotated[Path | None, typer.Option(help="Where the merged run goes (default: the first run directory).")] = None,
-    run_key: Annotated[str | None, typer.Option(help="Merge only stores of this run key (when sources hold several).")] = None,
-    metrics: Annotated[str, typer.Option(help="Comma-separated metric ids to score after merging.")] = DEFAULT_METRICS,
+    sources: Annotated[
+        list[Path], typer.Argument(help="Run directories or shard store files of one run.")
+    ],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the merged run goes (default: the first run directory)."),
+    ] = None,
+    run_key: Annotated[
+        str | None,
+        typer.Option(help="Merge only stores of this run key (when sources hold several)."),
+    ] = None,
+    metrics: Annotated[
+        str, typer.Option(help="Comma-separated metric ids to score after merging.")
+    ] = DEFAULT_METRICS,
     no_score: Annotated[bool, typer.Option("--no-score", help="Merge only.")] = False,
 ) -> None:
     """Merge the shard stores of a sharded run, proving every sample is present exactly once.
@@ -162,16 +212,38 @@ def merge(
 
 @app.command()
 def score(
-    predictions: Annotated[Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')],
-    references: Annotated[Path | None, typer.Option(help='References JSONL: {"sample_id", "reference"} (+ optional "patient_id").')] = None,
-    dataset: Annotated[str | None, typer.Option(help="Take references from this dataset instead ('demo', a directory, ...).")] = None,
+    predictions: Annotated[
+        Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')
+    ],
+    references: Annotated[
+        Path | None,
+        typer.Option(
+            help='References JSONL: {"sample_id", "reference"} (+ optional "patient_id").'
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(help="Take references from this dataset instead ('demo', a directory, ...)."),
+    ] = None,
     split: Annotated[str, typer.Option(help="Split of --dataset.")] = "test",
     metrics: Annotated[str, typer.Option(help="Comma-separated metric ids.")] = DEFAULT_METRICS,
     output: Annotated[Path | None, typer.Option(help="Write the scores JSON here.")] = None,
-    green_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server (vLLM, TGI, llama.cpp) for the GREEN judge.")] = None,
-    green_model: Annotated[str | None, typer.Option(help="GREEN judge: model name on the server, or a local path / hub id for transformers.")] = None,
-    bertscore_model: Annotated[str | None, typer.Option(help="BERTScore model name or local folder.")] = None,
-    bertscore_layer: Annotated[int | None, typer.Option(help="BERTScore layer (required for a local folder).")] = None,
+    green_url: Annotated[
+        str | None,
+        typer.Option(help="OpenAI-compatible server (vLLM, TGI, llama.cpp) for the GREEN judge."),
+    ] = None,
+    green_model: Annotated[
+        str | None,
+        typer.Option(
+            help="GREEN judge: model name on the server, or a local path / hub id for transformers."
+        ),
+    ] = None,
+    bertscore_model: Annotated[
+        str | None, typer.Option(help="BERTScore model name or local folder.")
+    ] = None,
+    bertscore_layer: Annotated[
+        int | None, typer.Option(help="BERTScore layer (required for a local folder).")
+    ] = None,
     n_bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
 ) -> None:
@@ -198,14 +270,35 @@ def score(
 @app.command()
 def compare(
     run_a: Annotated[Path, typer.Argument(help="First run directory (or leaderboard entry JSON).")],
-    run_b: Annotated[Path, typer.Argument(help="Second run directory (or leaderboard entry JSON).")],
+    run_b: Annotated[
+        Path, typer.Argument(help="Second run directory (or leaderboard entry JSON).")
+    ],
     n_trials: Annotated[int, typer.Option(help="Approximate-randomization trials.")] = 10000,
     seed: Annotated[int, typer.Option(help="Seed of the permutations.")] = 12345,
+    metrics: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated metric ids (default: all that both runs have)."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Also write the comparison as JSON here.")
+    ] = None,
 ) -> None:
-    """Paired, patient-clustered significance tests between two runs, per metric."""
+    """Paired, patient-clustered significance tests between two runs, per metric.
+
+    Both runs must be on the same split fingerprint and sample ids. Prints, per metric, the
+    two corpus values, the difference (effect size) and the approximate-randomization
+    p-value from permuting whole patients."""
     from petar_bench.leaderboard.compare import compare_cli
 
-    compare_cli(run_a, run_b, n_trials=n_trials, seed=seed, console=console)
+    compare_cli(
+        run_a,
+        run_b,
+        n_trials=n_trials,
+        seed=seed,
+        console=console,
+        metrics=_split_list(metrics) or None,
+        output=output,
+    )
 
 
 # --------------------------------------------------------------------------- data
@@ -213,7 +306,9 @@ def compare(
 
 @data_app.command("synth")
 def data_synth(
-    output: Annotated[Path | None, typer.Option(help="Directory to write (default: the demo cache).")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Directory to write (default: the demo cache).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Generator seed (the demo uses 0).")] = 0,
 ) -> None:
     """Generate the synthetic PET/CT dataset deterministically from a seed."""
@@ -224,7 +319,9 @@ def data_synth(
 
 @data_app.command("verify")
 def data_verify(
-    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")] = "demo",
+    dataset: Annotated[
+        str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")
+    ] = "demo",
 ) -> None:
     """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
     from petar_bench.datasets.commands import verify
@@ -264,40 +361,100 @@ def ls_datasets() -> None:
 
 @leaderboard_app.command("show")
 def leaderboard_show(
-    board: Annotated[Path | None, typer.Option(help="Board directory of entry JSON files (default: the shipped board).")] = None,
+    board: Annotated[
+        str | None,
+        typer.Option(help="Board name or directory (default: the synthetic-demo board)."),
+    ] = None,
+    entry: Annotated[
+        str | None,
+        typer.Option(help="Show one entry's provenance and strata (tracer, size, SUVmax, region)."),
+    ] = None,
+    entries: Annotated[
+        list[Path] | None,
+        typer.Option(help="Extra folder of entry JSON files to include (repeatable)."),
+    ] = None,
 ) -> None:
     """Print the leaderboard in the terminal, section by section."""
     from petar_bench.leaderboard.commands import show
 
-    show(board=board, console=console)
+    show(board=board, console=console, entry=entry, extra=entries or ())
 
 
 @leaderboard_app.command("render")
 def leaderboard_render(
     format: Annotated[str, typer.Option("--format", help="'md' or 'html'.")] = "html",
-    output: Annotated[Path | None, typer.Option(help="Output file (default: stdout for md, leaderboard.html for html).")] = None,
-    board: Annotated[Path | None, typer.Option(help="Board directory (default: the shipped board).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Output file (default: stdout for md, leaderboard.html for html)."),
+    ] = None,
+    board: Annotated[
+        str | None,
+        typer.Option(help="Board name or directory (default: the synthetic-demo board)."),
+    ] = None,
+    entries: Annotated[
+        list[Path] | None,
+        typer.Option(help="Extra folder of entry JSON files to include (repeatable)."),
+    ] = None,
 ) -> None:
-    """Render the board as Markdown or a self-contained static HTML page."""
+    """Render the board as Markdown or a self-contained static HTML page (sortable columns,
+    CIs, tie groups, bar charts with error bars, provenance per entry)."""
     from petar_bench.leaderboard.commands import render
 
-    render(format=format, output=output, board=board, console=console)
+    render(format=format, output=output, board=board, console=console, extra=entries or ())
 
 
 @leaderboard_app.command("submit")
 def leaderboard_submit(
-    predictions: Annotated[Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')],
-    name: Annotated[str, typer.Option(help="Model name shown on the board.")],
+    predictions: Annotated[
+        Path, typer.Argument(help='Predictions JSONL: {"sample_id", "prediction"} per line.')
+    ],
+    name: Annotated[
+        str,
+        typer.Option(help="Model name shown on the board (required unless --metadata gives it)."),
+    ] = "",
     organisation: Annotated[str, typer.Option(help="Who made the model.")] = "",
     params: Annotated[str, typer.Option(help="Parameter count, e.g. '4B'.")] = "",
     link: Annotated[str, typer.Option(help="Paper or code URL.")] = "",
-    checkpoint: Annotated[str, typer.Option(help="Checkpoint identity (hub id, revision or hash).")] = "",
-    decoding: Annotated[str, typer.Option(help="Decoding settings, e.g. 'greedy, 256 new tokens'.")] = "",
-    training_data: Annotated[str, typer.Option(help="Training data declaration, e.g. 'petarseg-11k:train'.")] = "",
-    training_patients: Annotated[Path | None, typer.Option(help="File listing training patient ids, one per line (checked against the test split).")] = None,
-    dataset: Annotated[str, typer.Option(help="Dataset of the board ('demo', 'petarseg-11k' or a directory).")] = "demo",
-    split: Annotated[str, typer.Option(help="Split the predictions are for.")] = "test",
-    board: Annotated[Path | None, typer.Option(help="Board directory to write the entry into.")] = None,
+    checkpoint: Annotated[
+        str, typer.Option(help="Checkpoint identity (hub id, revision or hash).")
+    ] = "",
+    decoding: Annotated[
+        str, typer.Option(help="Decoding settings, e.g. 'greedy, 256 new tokens'.")
+    ] = "",
+    training_data: Annotated[
+        str,
+        typer.Option(
+            help="Required: what the model was trained on, e.g. 'petarseg-11k:train', or 'none'."
+        ),
+    ] = "",
+    training_patients: Annotated[
+        Path | None,
+        typer.Option(
+            help="File listing training patient ids, one per line (checked against the test split)."
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="A local copy of the board's dataset (a directory); the board fixes which dataset."
+        ),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="Split the predictions are for (default: the board's).")
+    ] = None,
+    board: Annotated[
+        str | None,
+        typer.Option(
+            help="Board name or directory to write the entry into (default: synthetic-demo)."
+        ),
+    ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(help="JSON file with the submission metadata (instead of the options above)."),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing entry of the same name.")
+    ] = False,
 ) -> None:
     """Validate a predictions file, score it with the official suite and write a board entry.
 
@@ -318,6 +475,8 @@ def leaderboard_submit(
         split=split,
         board=board,
         console=console,
+        metadata=metadata,
+        overwrite=overwrite,
     )
 
 

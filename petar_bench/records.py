@@ -77,7 +77,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = MANIFEST_SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     dataset: str = Field(description="Dataset name, e.g. 'synthetic-demo' or 'petarseg-11k'.")
     synthetic: bool = Field(description="True for generated data; never mixed with real data.")
     description: str = ""

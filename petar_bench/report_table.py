@@ -16,12 +16,17 @@ SYNTHETIC_BANNER = (
 )
 
 
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
 def _cell(metric: Any) -> str:
-    value = f"{metric.value:.4f}"
-    if metric.ci95 is not None:
+    """'value [low, high]'; n/a where a value is undefined (e.g. no lesion states the field)."""
+    text = _number(metric.value)
+    if metric.ci95 is not None and metric.value is not None:
         low, high = metric.ci95
-        value += f" [{low:.4f}, {high:.4f}]"
-    return value
+        text += f"\n[dim][{_number(low)}, {_number(high)}][/]"
+    return text
 
 
 def print_scores(reports: Mapping[str, Any], console: Console) -> None:
@@ -31,8 +36,8 @@ def print_scores(reports: Mapping[str, Any], console: Console) -> None:
     metric_ids: list[str] = []
     for report in reports.values():
         metric_ids += [m for m in report.metrics if m not in metric_ids]
-    table = Table(title="Scores (value [95% CI, patient bootstrap])")
-    table.add_column("metric")
+    table = Table(title="Scores: value and [95% CI] (patient-clustered bootstrap)")
+    table.add_column("metric", no_wrap=True)
     table.add_column("better")
     for label in reports:
         table.add_column(label, justify="right")
@@ -45,9 +50,18 @@ def print_scores(reports: Mapping[str, Any], console: Console) -> None:
                 better = "higher" if metric.higher_is_better else "lower"
         table.add_row(metric_id, better, *cells)
     console.print(table)
+    shared = {
+        (getattr(r, "n", None), getattr(r, "split_fingerprint", None)) for r in reports.values()
+    }
+    if len(shared) == 1:
+        n, fingerprint = shared.pop()
+        console.print(f"n={n} samples; split fingerprint {fingerprint or 'n/a'}", soft_wrap=True)
+    else:
+        for label, report in reports.items():
+            console.print(
+                f"{label}: n={report.n}; split fingerprint {report.split_fingerprint or 'n/a'}",
+                soft_wrap=True,
+            )
     for label, report in reports.items():
-        n = getattr(report, "n", None)
-        fingerprint = getattr(report, "split_fingerprint", None)
-        console.print(f"{label}: n={n}, split fingerprint {fingerprint or 'n/a'}")
         for metric_id, reason in (getattr(report, "not_computed", None) or {}).items():
-            console.print(f"  not computed: {metric_id}: {reason}")
+            console.print(f"{label}: not computed: {metric_id}: {reason}", soft_wrap=True)

@@ -48,7 +48,9 @@ def metric_options(
         options["green"] = {k: v for k, v in (("url", green_url), ("model", green_model)) if v}
     if bertscore_model or bertscore_layer is not None:
         options["bertscore"] = {
-            k: v for k, v in (("model", bertscore_model), ("layer", bertscore_layer)) if v is not None
+            k: v
+            for k, v in (("model", bertscore_model), ("layer", bertscore_layer))
+            if v is not None
         }
     return options
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from petar_bench.baselines.base import Adapter, AdapterCard
 from petar_bench.baselines.lamed import prompts
 from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config, read_config
@@ -26,7 +27,6 @@ from petar_bench.baselines.lamed.weights import (
     require_tokenizer,
     resolve_weights,
 )
-
 from petar_bench.errors import UserError
 from petar_bench.registry import models
 from petar_bench.volumes.lesion import LesionInput

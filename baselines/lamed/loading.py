@@ -24,7 +24,6 @@ from typing import Any
 
 from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config, read_config
 from petar_bench.baselines.lamed.weights import TensorInfo, tensor_table
-
 from petar_bench.errors import UserError
 
 _BLOCK = re.compile(r"^(model\.vision_tower\.(?:vision_tower|ct_tower)\.blocks\.\d+)\.(.+)$")
@@ -115,6 +114,7 @@ def _listing(what: str, names: list[str]) -> str:
 def build_empty_model(config: dict[str, Any]) -> Any:
     """The model with meta parameters (real non-persistent buffers): nothing allocated."""
     from accelerate import init_empty_weights
+
     from petar_bench.baselines.lamed.model import LamedPhi3ForCausalLM, make_config
 
     hf_config = make_config(config)

@@ -15,11 +15,12 @@ from typing import Any
 
 import torch
 import torch.nn as nn
+from transformers import Phi3Config, Phi3ForCausalLM, Phi3Model
+from transformers.models.phi3.modeling_phi3 import Phi3PreTrainedModel
+
 from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config
 from petar_bench.baselines.lamed.projector import SpatialPoolingProjector
 from petar_bench.baselines.lamed.vision import VisionTowers
-from transformers import Phi3Config, Phi3ForCausalLM, Phi3Model
-from transformers.models.phi3.modeling_phi3 import Phi3PreTrainedModel
 
 
 class LamedPhi3Config(Phi3Config):

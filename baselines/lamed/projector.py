@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
 from petar_bench.baselines.lamed.config import LamedGeometry
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from petar_bench.baselines.lamed.config import read_config
 from petar_bench.baselines.lamed.generation import Generated, greedy_generate
 from petar_bench.baselines.lamed.loading import load_model
-
 from petar_bench.errors import UserError
 
 IMAGE_TOKEN = "<im_patch>"
@@ -129,8 +129,9 @@ class LamedRunner:
 
 def load_tokenizer(directory: Path) -> Any:
     """The checkpoint's tokenizer, with our config class (so no remote code is consulted)."""
-    from petar_bench.baselines.lamed.model import make_config
     from transformers import AutoTokenizer
+
+    from petar_bench.baselines.lamed.model import make_config
 
     try:
         return AutoTokenizer.from_pretrained(

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 from monai.networks.blocks import PatchEmbeddingBlock, TransformerBlock
+
 from petar_bench.baselines.lamed.config import LamedGeometry
 
 

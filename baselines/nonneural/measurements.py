@@ -57,10 +57,20 @@ def _world_axis_offsets(lesion: LesionInput, body: np.ndarray) -> tuple[float, f
     lesion_idx = np.array(np.nonzero(lesion.mask)).mean(axis=1)
     lesion_world = affine[:3, :3] @ lesion_idx + affine[:3, 3]
     # Body extent per axis in world mm, from the body voxels' index range.
-    lo = np.array([np.nonzero(body.any(axis=tuple(a for a in range(3) if a != ax)))[0].min()
-                   for ax in range(3)], dtype=float)
-    hi = np.array([np.nonzero(body.any(axis=tuple(a for a in range(3) if a != ax)))[0].max()
-                   for ax in range(3)], dtype=float)
+    lo = np.array(
+        [
+            np.nonzero(body.any(axis=tuple(a for a in range(3) if a != ax)))[0].min()
+            for ax in range(3)
+        ],
+        dtype=float,
+    )
+    hi = np.array(
+        [
+            np.nonzero(body.any(axis=tuple(a for a in range(3) if a != ax)))[0].max()
+            for ax in range(3)
+        ],
+        dtype=float,
+    )
     world_lo = affine[:3, :3] @ lo + affine[:3, 3]
     world_hi = affine[:3, :3] @ hi + affine[:3, 3]
     lo_w, hi_w = np.minimum(world_lo, world_hi), np.maximum(world_lo, world_hi)
@@ -83,10 +93,9 @@ def measure_lesion(lesion: LesionInput) -> LesionMeasurements:
     lateral, anterior, height = _world_axis_offsets(lesion, body)
     shell = ndimage.binary_dilation(mask, iterations=2) & ~mask
     surround = float(np.median(ct[shell])) if shell.any() else float(ct[mask].mean())
+    side = "left" if lateral > 0 else "right"
     if abs(lateral) < _MIDLINE_FRACTION:
         side = "midline"
-    else:
-        side = "left" if lateral > 0 else "right"
     spacing = lesion.spacing_mm
     return LesionMeasurements(
         suv_max=measures.suv_max(pet, mask),

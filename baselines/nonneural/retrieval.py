@@ -38,9 +38,7 @@ def substitute_numbers(text: str, record: LesionRecord, m: LesionMeasurements) -
         text = _replace_number(text, str(fields.slice), str(m.slice))
     if fields.size_mm is not None:
         text = _replace_number(text, f"{fields.size_mm:.0f}", f"{m.size_mm:.0f}")
-        text = _replace_number(
-            text, f"{fields.size_mm / 10:.1f}", f"{m.size_mm / 10:.1f}"
-        )
+        text = _replace_number(text, f"{fields.size_mm / 10:.1f}", f"{m.size_mm / 10:.1f}")
     return text
 
 

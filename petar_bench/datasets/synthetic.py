@@ -223,7 +223,7 @@ def _write_exam(root: Path, plan: PatientPlan, seed: int, grid: Grid) -> list[Le
             region=lesion.site.region,
             organ=lesion.site.organ,
             sub_site=lesion.site.sub_site,
-            laterality=lesion.site.laterality,  # type: ignore[arg-type]
+            laterality=lesion.site.laterality,
             suv_max=measured.suv_max,
             slice=measured.slice,
             size_mm=float(facts.long_mm),

@@ -100,6 +100,10 @@ class _Run:
 
         self.request, self.ctx, self.console = request, ctx, console
         self.scorer, self.quiet = scorer, quiet
+        # Adapters are created first so that setup mistakes (unknown model, missing weights)
+        # fail in a second, before a dataset is generated or read. Creation must stay cheap:
+        # adapters load heavy weights lazily, on their first generate().
+        self.adapter = models.create(request.model, **request.model_options)
         self.dataset = resolve_dataset(request.dataset)
         self.manifest = self.dataset.manifest
         self.scope = select_scope(self.manifest, request.split, request.limit)
@@ -115,7 +119,6 @@ class _Run:
         self.finalizes = request.shard is None and ctx.is_main
         self._refuse_busy_directory()  # before loading a model that may take minutes
         self._check_metrics()
-        self.adapter = models.create(request.model, **request.model_options)
         self.card = self.adapter.card
         self.run_key = compute_run_key(self.card, self.scope.fingerprint, seed=request.seed)
         self.provenance = collect_provenance(
@@ -146,7 +149,7 @@ class _Run:
     ) -> RunConfig:
         r = self.request
         return RunConfig(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             run_key=self.run_key,
             run_key_inputs=run_key_inputs(self.card, self.scope.fingerprint, seed=r.seed),
             model=r.model,

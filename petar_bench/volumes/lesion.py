@@ -47,7 +47,7 @@ def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray, Any]:
     if not path.is_file():
         raise UserError(f"volume {str(path)!r} does not exist; check the dataset directory")
     try:
-        image = nib.load(str(path))
+        image: Any = nib.load(str(path))
         data = np.asanyarray(image.dataobj)
     except Exception as exc:  # nibabel raises many types for truncated or foreign files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -84,14 +84,12 @@ class VolumeLoader:
         (pet, pet_affine, pet_header), (ct, _, ct_header) = self._exam(record)
         mask_data, mask_affine, _ = load_nifti(self.root / record.mask_path)
         _check_same_grid(record, "mask", (pet, pet_affine), (mask_data, mask_affine))
-        if record.mask_label is None:
-            mask = mask_data > 0
-        else:
-            mask = mask_data == record.mask_label
+        wanted = record.mask_label
+        mask = mask_data > 0 if wanted is None else mask_data == wanted
         if not mask.any():
-            label = "" if record.mask_label is None else f" (label {record.mask_label})"
+            which = "" if wanted is None else f" (label {wanted})"
             raise UserError(
-                f"lesion {record.sample_id!r}: mask {record.mask_path!r}{label} is empty; "
+                f"lesion {record.sample_id!r}: mask {record.mask_path!r}{which} is empty; "
                 "every sample needs at least one lesion voxel"
             )
         return LesionInput(

@@ -30,7 +30,9 @@ def demo_scores(demo_dataset, tmp_path_factory) -> dict[str, dict]:
     return {m: _run(m, root / m) for m in ("measure", "retrieval", "constant")}
 
 
-def patient_bootstrap_ci(diff: np.ndarray, patients: list[str], seed: int = 0) -> tuple[float, float]:
+def patient_bootstrap_ci(
+    diff: np.ndarray, patients: list[str], seed: int = 0
+) -> tuple[float, float]:
     """95% percentile CI of the mean paired difference, resampling whole patients."""
     groups = sorted(set(patients))
     index = {p: np.array([i for i, q in enumerate(patients) if q == p]) for p in groups}

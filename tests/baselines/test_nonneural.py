@@ -55,8 +55,16 @@ def test_measure_writes_a_parseable_structured_finding() -> None:
 
 def _record(sample_id: str, text: str, **fields: object) -> LesionRecord:
     return LesionRecord(
-        sample_id=sample_id, patient_id="p", exam_id="e", lesion_id="l", tracer="FDG",
-        split="train", pet_path="a", ct_path="b", mask_path="c", reference=text,
+        sample_id=sample_id,
+        patient_id="p",
+        exam_id="e",
+        lesion_id="l",
+        tracer="FDG",
+        split="train",
+        pet_path="a",
+        ct_path="b",
+        mask_path="c",
+        reference=text,
         fields=StructuredFinding(**fields),
     )
 
@@ -73,19 +81,27 @@ def test_constant_picks_the_most_frequent_number_free_form() -> None:
 
 
 def test_retrieval_substitutes_only_the_records_own_numbers() -> None:
-    record = _record("r", "SUVmax: 7.4\nSlice: 12\nFindings: node 14 mm, SUVmax 7.4, 17.4 cm.",
-                     suv_max=7.4, slice=12, size_mm=14.0)
+    record = _record(
+        "r",
+        "SUVmax: 7.4\nSlice: 12\nFindings: node 14 mm, SUVmax 7.4, 17.4 cm.",
+        suv_max=7.4,
+        slice=12,
+        size_mm=14.0,
+    )
     m = measure_lesion(phantom((10, 15, 40)))
     out = substitute_numbers(record.reference, record, m)
-    assert out == (f"SUVmax: 9.0\nSlice: {m.slice}\nFindings: node {m.size_mm:.0f} mm, "
-                   "SUVmax 9.0, 17.4 cm.")
+    assert out == (
+        f"SUVmax: 9.0\nSlice: {m.slice}\nFindings: node {m.size_mm:.0f} mm, SUVmax 9.0, 17.4 cm."
+    )
 
 
 def test_retrieval_returns_the_nearest_training_finding() -> None:
     near, far = phantom((10, 15, 40)), phantom((29, 15, 10), radius=4, peak=20.0)
     adapter = RetrievalAdapter()
-    adapter.fit([
-        TrainingExample(far, _record("far", "far one", suv_max=20.0)),
-        TrainingExample(near, _record("near", "near one", suv_max=9.0)),
-    ])
+    adapter.fit(
+        [
+            TrainingExample(far, _record("far", "far one", suv_max=20.0)),
+            TrainingExample(near, _record("near", "near one", suv_max=9.0)),
+        ]
+    )
     assert adapter.generate([phantom((11, 15, 41))]) == ["near one"]

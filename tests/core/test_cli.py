@@ -23,9 +23,19 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 COMMANDS = [
-    ["run"], ["demo"], ["merge"], ["score"], ["compare"], ["data", "synth"], ["data", "verify"],
-    ["ls", "models"], ["ls", "metrics"], ["ls", "datasets"], ["leaderboard", "show"],
-    ["leaderboard", "render"], ["leaderboard", "submit"],
+    ["run"],
+    ["demo"],
+    ["merge"],
+    ["score"],
+    ["compare"],
+    ["data", "synth"],
+    ["data", "verify"],
+    ["ls", "models"],
+    ["ls", "metrics"],
+    ["ls", "datasets"],
+    ["leaderboard", "show"],
+    ["leaderboard", "render"],
+    ["leaderboard", "submit"],
 ]
 
 
@@ -67,17 +77,22 @@ def _one_line_error(out: subprocess.CompletedProcess[str], *needles: str) -> Non
 
 
 def test_unknown_model_suggests_the_closest(demo_dataset) -> None:
-    _one_line_error(cli("run", "--model", "mesure"), "unknown model 'mesure'", "did you mean 'measure'")
+    _one_line_error(
+        cli("run", "--model", "mesure"), "unknown model 'mesure'", "did you mean 'measure'"
+    )
 
 
 def test_unknown_split(demo_dataset) -> None:
     env = {"PETAR_BENCH_CACHE": os.environ["PETAR_BENCH_CACHE"]}
-    _one_line_error(cli("run", "--model", "measure", "--split", "dev", env=env), "split 'dev'", "test")
+    _one_line_error(
+        cli("run", "--model", "measure", "--split", "dev", env=env), "split 'dev'", "test"
+    )
 
 
 def test_missing_dataset_dir(tmp_path: Path) -> None:
     _one_line_error(
-        cli("run", "--model", "measure", "--dataset", str(tmp_path / "none")), "neither a known name"
+        cli("run", "--model", "measure", "--dataset", str(tmp_path / "none")),
+        "neither a known name",
     )
 
 
@@ -117,8 +132,19 @@ def test_petar4b_runs_end_to_end_on_a_tiny_checkpoint(demo_dataset, tmp_path: Pa
     make_tiny_checkpoint(weights)
     env = {"PETAR_BENCH_CACHE": os.environ["PETAR_BENCH_CACHE"]}
     out = cli(
-        "run", "--model", "petar-4b", "--weights", str(weights), "--limit", "3",
-        "--batch-size", "3", "--metrics", "bleu4,rouge_l", "--output-dir", str(tmp_path / "run"),
+        "run",
+        "--model",
+        "petar-4b",
+        "--weights",
+        str(weights),
+        "--limit",
+        "3",
+        "--batch-size",
+        "3",
+        "--metrics",
+        "bleu4,rouge_l",
+        "--output-dir",
+        str(tmp_path / "run"),
         env=env,
     )
     assert out.returncode == 0, out.stderr

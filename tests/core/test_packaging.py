@@ -5,16 +5,23 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
+
 ROOT = Path(__file__).resolve().parents[2]
-FOLDERS = {"petar_bench": "petar_bench", "metrics": "petar_bench.metrics",
-           "baselines": "petar_bench.baselines", "leaderboard": "petar_bench.leaderboard"}
+FOLDERS = {
+    "petar_bench": "petar_bench",
+    "metrics": "petar_bench.metrics",
+    "baselines": "petar_bench.baselines",
+    "leaderboard": "petar_bench.leaderboard",
+}
 
 
 def test_every_package_folder_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = set()
     for folder, name in FOLDERS.items():
         for init in (ROOT / folder).rglob("__init__.py"):

@@ -31,7 +31,8 @@ def test_third_party_adapter_through_the_entry_point(tmp_path: Path) -> None:
     `petar-bench ls models` lists it, without any change to the suite."""
     site = tmp_path / "site"
     (site / "my_plugin").mkdir(parents=True)
-    (site / "my_plugin" / "__init__.py").write_text(textwrap.dedent('''
+    (site / "my_plugin" / "__init__.py").write_text(
+        textwrap.dedent('''
         from petar_bench.baselines.base import Adapter, AdapterCard
 
         class Echo(Adapter):
@@ -40,7 +41,8 @@ def test_third_party_adapter_through_the_entry_point(tmp_path: Path) -> None:
                 self.card = AdapterCard(name="echo-plugin", description="echo")
             def generate(self, batch):
                 return [x.tracer for x in batch]
-    '''))
+    ''')
+    )
     dist = site / "my_plugin-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-plugin\nVersion: 0.1\n")
@@ -50,14 +52,21 @@ def test_third_party_adapter_through_the_entry_point(tmp_path: Path) -> None:
         "from petar_bench.cli import main; main(['ls', 'models'])"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(site)], capture_output=True, text=True,
+        [sys.executable, "-c", code, str(site)],
+        capture_output=True,
+        text=True,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
     assert "echo-plugin" in out.stdout and "my_plugin:Echo" in out.stdout, out.stderr
     created = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]); from petar_bench import registry;"
-         "print(registry.models.create('echo-plugin').generate.__qualname__)", str(site)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); from petar_bench import registry;"
+            "print(registry.models.create('echo-plugin').generate.__qualname__)",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert created.stdout.strip() == "Echo.generate", created.stderr

@@ -23,8 +23,14 @@ def _record(**paths: str) -> LesionRecord:
     base = {"pet_path": "pet.nii.gz", "ct_path": "ct.nii.gz", "mask_path": "mask.nii.gz"}
     base.update(paths)
     return LesionRecord(
-        sample_id="s1", patient_id="p", exam_id="e", lesion_id="1", tracer="FDG",
-        split="test", reference="x", **base,
+        sample_id="s1",
+        patient_id="p",
+        exam_id="e",
+        lesion_id="1",
+        tracer="FDG",
+        split="test",
+        reference="x",
+        **base,
     )
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from petar_bench.baselines.base import Adapter, AdapterCard, TrainingExample
 from pydantic import BaseModel
 
+from petar_bench.baselines.base import Adapter, AdapterCard, TrainingExample
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
 from petar_bench.registry import Entry, models
 from petar_bench.volumes.lesion import LesionInput

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from petar_bench.baselines.base import OUTPUT_NEUTRAL_FIELDS, AdapterCard
 
+from petar_bench.baselines.base import OUTPUT_NEUTRAL_FIELDS, AdapterCard
 from petar_bench.engine import KEYED_SETTINGS, OUTPUT_NEUTRAL_SETTINGS, RunRequest
 from petar_bench.engine.runkey import compute_run_key
 

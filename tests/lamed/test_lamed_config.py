@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from petar_bench.baselines.lamed.config import geometry_from_config, read_config
 
+from petar_bench.baselines.lamed.config import geometry_from_config, read_config
 from petar_bench.errors import UserError
 
 CONFIG = json.loads(

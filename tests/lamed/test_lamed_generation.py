@@ -10,6 +10,7 @@ pytest.importorskip("monai")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
 from petar_bench.baselines.lamed.generation import left_pad, positions  # noqa: E402
 from petar_bench.baselines.lamed.prompts import PAPER_PROMPT, RELEASE_ORGAN_QUESTIONS  # noqa: E402
 
@@ -81,6 +82,7 @@ def test_tokenizer_without_bos_splices_by_position_like_the_release(tiny_petar, 
     import json
 
     from lamed_helpers import copy_checkpoint
+
     from petar_bench.baselines.lamed.runtime import LamedRunner
 
     folder = copy_checkpoint(tiny_petar, tmp_path / "nobos")

@@ -13,6 +13,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("monai")
 
 from lamed_helpers import vit_blocks  # noqa: E402
+
 from petar_bench.baselines.lamed.config import geometry_from_config  # noqa: E402
 from petar_bench.baselines.lamed.loading import (  # noqa: E402
     build_empty_model,
@@ -20,7 +21,6 @@ from petar_bench.baselines.lamed.loading import (  # noqa: E402
     cross_attention_extras,
     expected_layout,
 )
-
 from petar_bench.errors import UserError  # noqa: E402
 
 

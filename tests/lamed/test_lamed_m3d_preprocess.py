@@ -12,7 +12,6 @@ from petar_bench.baselines.lamed.m3d_preprocess import (  # noqa: E402
     preprocess_m3d_ct,
     to_display_order,
 )
-
 from petar_bench.errors import UserError  # noqa: E402
 from petar_bench.volumes.lesion import LesionInput  # noqa: E402
 

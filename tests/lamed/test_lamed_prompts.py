@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from petar_bench.baselines.lamed import prompts
 
+from petar_bench.baselines.lamed import prompts
 from petar_bench.errors import UserError
 
 

@@ -1,0 +1,140 @@
+"""One scored system, whatever file it came from: a run directory, a scores.json, an entry.
+
+`compare` works on these, so it does not care whether a side was produced by
+`petar-bench run`, `petar-bench score --dataset ...` or `leaderboard submit`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from petar_bench.errors import UserError
+from petar_bench.leaderboard._scored import raw_stats
+from petar_bench.leaderboard.entry import Entry, read_entry
+
+SCORES_NAME = "scores.json"
+CONFIG_NAME = "config.json"
+
+
+@dataclass(frozen=True)
+class LoadedMetric:
+    signature: str
+    higher_is_better: bool
+    value: float
+    stats: np.ndarray
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ScoredSet:
+    label: str
+    split_fingerprint: str | None
+    synthetic: bool
+    sample_ids: list[str]
+    patient_ids: list[str] | None
+    metrics: dict[str, LoadedMetric]
+    not_computed: dict[str, str]
+
+
+def _from_entry(entry: Entry, label: str) -> ScoredSet:
+    return ScoredSet(
+        label=label,
+        split_fingerprint=entry.split_fingerprint,
+        synthetic=entry.synthetic,
+        sample_ids=list(entry.sample_ids),
+        patient_ids=[str(i) for i in entry.patient_index],
+        metrics={
+            k: LoadedMetric(s.signature, s.higher_is_better, s.value, s.stats_array(), s.options)
+            for k, s in entry.metrics.items()
+        },
+        not_computed=dict(entry.not_computed),
+    )
+
+
+def _patients_from_run(config_path: Path, sample_ids: list[str]) -> list[str] | None:
+    """Patient ids of a run's samples, read from the dataset the run was made on."""
+    if not config_path.is_file():
+        return None
+    from petar_bench.records import read_manifest
+
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    root = Path(config.get("dataset_root", ""))
+    try:
+        manifest = read_manifest(root)
+    except UserError:
+        return None
+    patients = {r.sample_id: r.patient_id for r in manifest.records}
+    if not all(s in patients for s in sample_ids):
+        return None
+    return [patients[s] for s in sample_ids]
+
+
+def _report_patients(data: Mapping[str, Any], sample_ids: list[str]) -> list[str] | None:
+    found = data.get("patient_ids")
+    if isinstance(found, Mapping):
+        return [str(found[s]) for s in sample_ids] if all(s in found for s in sample_ids) else None
+    if isinstance(found, list) and len(found) == len(sample_ids):
+        return [str(p) for p in found]
+    return None
+
+
+def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) -> ScoredSet:
+    sample_ids = [str(s) for s in data.get("sample_ids") or []]
+    if not sample_ids:
+        raise UserError(f"{label}: the scores carry no sample ids, so they cannot be paired")
+    metrics: dict[str, LoadedMetric] = {}
+    not_computed = {str(k): str(v) for k, v in (data.get("not_computed") or {}).items()}
+    options = data.get("metric_options") or {}
+    for metric_id, block in (data.get("metrics") or {}).items():
+        stats = raw_stats(data, metric_id)
+        if stats is None or block.get("value") is None:
+            not_computed[metric_id] = "no per-sample statistics or no defined value"
+            continue
+        metrics[metric_id] = LoadedMetric(
+            str(block["signature"]),
+            bool(block["higher_is_better"]),
+            float(block["value"]),
+            stats,
+            dict(options.get(metric_id) or {}),
+        )
+    patients = _report_patients(data, sample_ids)
+    if patients is None and config_path is not None:
+        patients = _patients_from_run(config_path, sample_ids)
+    fingerprint = data.get("split_fingerprint")
+    if fingerprint is None and config_path is not None and config_path.is_file():
+        fingerprint = json.loads(config_path.read_text(encoding="utf-8")).get("split_fingerprint")
+    return ScoredSet(
+        label, fingerprint, bool(data.get("synthetic")), sample_ids, patients, metrics, not_computed
+    )
+
+
+def load_scored(path: Path) -> ScoredSet:
+    """A run directory, a scores JSON or a leaderboard entry JSON."""
+    path = Path(path)
+    label = path.name or str(path)
+    if path.is_dir():
+        scores = path / SCORES_NAME
+        if not scores.is_file():
+            raise UserError(
+                f"{str(path)!r} has no {SCORES_NAME}: score the run first "
+                "('petar-bench score' or rerun without --no-score)"
+            )
+        data = json.loads(scores.read_text(encoding="utf-8"))
+        return _from_report(data, label, path / CONFIG_NAME)
+    if not path.is_file():
+        raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError(f"{str(path)!r} is not JSON") from None
+    if isinstance(data, dict) and "entry_id" in data:
+        return _from_entry(read_entry(path), label)
+    if not isinstance(data, dict):
+        raise UserError(f"{str(path)!r} is not a scores or entry JSON object")
+    return _from_report(data, label, path.parent / CONFIG_NAME)

@@ -1,0 +1,77 @@
+"""Judge backends: one interface, two engines (transformers in-process; an OpenAI-compatible
+server such as vLLM, TGI or llama.cpp over HTTP).
+
+A backend turns fully rendered judge input texts (see prompt.render_judge_input) into the
+judge's raw answers, greedily, within GREEN's token budget (2,048 tokens for prompt plus
+output). It never cuts anything silently: every reply says whether the prompt was over the
+budget or the answer hit its token limit.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: GREEN's published judge model.
+DEFAULT_JUDGE = "StanfordAIMI/GREEN-RadLlama2-7b"
+#: GREEN's token budget: prompt and answer together.
+MAX_TOTAL_TOKENS = 2048
+
+
+@dataclass(frozen=True)
+class JudgeReply:
+    """One raw judge answer and what happened on the way."""
+
+    text: str
+    #: The prompt alone filled the token budget: nothing was generated.
+    prompt_truncated: bool = False
+    #: The answer stopped at its token limit instead of an end-of-sequence token.
+    output_truncated: bool = False
+    #: Prompt + answer tokens when the engine reports them.
+    total_tokens: int | None = None
+    #: Why no answer came back (request failed after retries); None when it did.
+    error: str | None = None
+
+
+class JudgeBackend(ABC):
+    """An engine that runs the judge. Subclasses fill in `generate`."""
+
+    #: Short name for the signature ("transformers", "server").
+    name: str = "backend"
+    #: End-of-sequence text the chat rendering uses (the judge tokenizer's own, when known).
+    eos_token: str = "</s>"
+
+    @abstractmethod
+    def generate(self, texts: Sequence[str]) -> list[JudgeReply]:
+        """Greedy answers to rendered judge inputs, in order."""
+
+    def identity(self) -> dict[str, str]:
+        """Judge id, revision and budget as they ran (filled in after `generate`)."""
+        return {"judge": "unknown", "rev": "unknown", "budget": "unknown"}
+
+
+def make_backend(
+    *,
+    model: str | None,
+    url: str | None,
+    backend: str | None,
+    options: dict,
+) -> JudgeBackend | None:
+    """The configured backend, or None when neither a judge model nor a URL is set."""
+    from petar_bench.errors import UserError
+
+    kind = backend or ("server" if url else "transformers" if model else None)
+    if kind is None:
+        return None
+    if kind == "server":
+        if not url:
+            raise UserError("GREEN backend 'server' needs a URL: set the 'url' option")
+        from petar_bench.metrics.green.server_backend import ServerJudge
+
+        return ServerJudge(url, **options)
+    if kind == "transformers":
+        from petar_bench.metrics.green.hf_backend import TransformersJudge
+
+        return TransformersJudge(model or DEFAULT_JUDGE, **options)
+    raise UserError(f"unknown GREEN backend {kind!r}; choose 'transformers' or 'server'")

@@ -1,0 +1,87 @@
+"""The rendered HTML board in a real (headless Chromium) browser, driven over CDP.
+
+Checks the rows, that clicking a header sorts, that the page makes no request beyond its
+own file, that a hostile model name stays text, and saves a screenshot under
+test-artifacts/leaderboard/. Skipped without Chromium, except in CI (CI must install it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from lb_cdp import Browser, find_chromium
+from lb_fixtures import EVIL, fill_board
+
+from petar_bench.leaderboard import load_board
+from petar_bench.leaderboard.render import render_html
+from petar_bench.records import Manifest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "leaderboard"
+ROWS = "[...document.querySelectorAll('#board-table tbody tr')]"
+
+
+def _chromium() -> str:
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install chromium)")
+        pytest.skip("chromium not installed")
+    return binary
+
+
+def _column(browser: Browser, index: int) -> list[str]:
+    return browser.evaluate(f"{ROWS}.map(r => r.cells[{index}].textContent.trim())")
+
+
+def test_board_page_in_chromium(board: Path, manifest: Manifest, tmp_path: Path) -> None:
+    binary = _chromium()
+    fill_board(board, manifest, tmp_path)
+    page = tmp_path / "board.html"
+    page.write_text(render_html(load_board(board)), encoding="utf-8")
+    browser = Browser(binary, tmp_path / "profile")
+    try:
+        browser.open(page.as_uri())
+        names = browser.evaluate(f"{ROWS}.map(r => r.cells[2].textContent)")
+        assert sorted(names) == sorted(["good", EVIL, "weak"]) and names[-1] == "weak"
+        assert _column(browser, 0) == ["1", "1", "2"]
+        # Escaped: the hostile name is text, ran nothing, and added no element.
+        assert browser.evaluate("window.__xss === undefined")
+        assert browser.evaluate("document.querySelectorAll('script').length") == 1
+        assert browser.evaluate("document.querySelectorAll('img').length") == 0
+
+        browser.click("#board-table th[data-metric='lbtest_dist'] button")
+        dist = [float(v.split()[0]) for v in _column(browser, 7)]
+        assert dist == sorted(dist)
+        assert (
+            browser.evaluate(
+                "document.querySelector(\"th[data-metric='lbtest_dist']\").getAttribute('aria-sort')"
+            )
+            == "ascending"
+        )
+        browser.click("#board-table th[data-metric='lbtest_dist'] button")
+        dist = [float(v.split()[0]) for v in _column(browser, 7)]
+        assert dist == sorted(dist, reverse=True) and _column(browser, 2)[0] == "weak"
+        browser.click("#board-table thead th:nth-child(3) button")  # Model, text sort
+        assert _column(browser, 2) == sorted(_column(browser, 2), key=str.lower)
+
+        browser.click("#paper-table th[data-metric='cider'] button")
+        cider = [
+            float(v)
+            for v in browser.evaluate(
+                "[...document.querySelectorAll('#paper-table tbody tr')]"
+                ".map(r => r.cells[5].textContent)"
+            )
+        ]
+        assert cider == sorted(cider) and len(cider) == 15
+
+        assert browser.evaluate("document.querySelectorAll('svg figure, figure svg').length") == 3
+        shot = browser.screenshot(ARTIFACTS / "board.png")
+        assert shot.stat().st_size > 10_000
+        # Self-contained: the page fetched nothing but itself (no CDN, fonts or images).
+        assert browser.requests and all(
+            u.startswith(("file://", "data:")) for u in browser.requests
+        )
+    finally:
+        browser.close()
