@@ -358,21 +358,24 @@ def ls_datasets() -> None:
 
 # --------------------------------------------------------------------------- leaderboard
 
+BoardOption = Annotated[
+    str | None,
+    typer.Option(help="Board name or directory (default: the synthetic-demo board)."),
+]
+EntriesOption = Annotated[
+    list[Path] | None,
+    typer.Option(metavar="DIR", help="Extra folder of entry JSON files to include (repeatable)."),
+]
+
 
 @leaderboard_app.command("show")
 def leaderboard_show(
-    board: Annotated[
-        str | None,
-        typer.Option(help="Board name or directory (default: the synthetic-demo board)."),
-    ] = None,
+    board: BoardOption = None,
     entry: Annotated[
         str | None,
         typer.Option(help="Show one entry's provenance and strata (tracer, size, SUVmax, region)."),
     ] = None,
-    entries: Annotated[
-        list[Path] | None,
-        typer.Option(help="Extra folder of entry JSON files to include (repeatable)."),
-    ] = None,
+    entries: EntriesOption = None,
 ) -> None:
     """Print the leaderboard in the terminal, section by section."""
     from petar_bench.leaderboard.commands import show
@@ -387,14 +390,8 @@ def leaderboard_render(
         Path | None,
         typer.Option(help="Output file (default: stdout for md, leaderboard.html for html)."),
     ] = None,
-    board: Annotated[
-        str | None,
-        typer.Option(help="Board name or directory (default: the synthetic-demo board)."),
-    ] = None,
-    entries: Annotated[
-        list[Path] | None,
-        typer.Option(help="Extra folder of entry JSON files to include (repeatable)."),
-    ] = None,
+    board: BoardOption = None,
+    entries: EntriesOption = None,
 ) -> None:
     """Render the board as Markdown or a self-contained static HTML page (sortable columns,
     CIs, tie groups, bar charts with error bars, provenance per entry)."""

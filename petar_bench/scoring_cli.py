@@ -44,8 +44,11 @@ def metric_options(
     bertscore_layer: int | None = None,
 ) -> dict[str, dict[str, Any]]:
     options: dict[str, dict[str, Any]] = {}
-    if green_url or green_model:
-        options["green"] = {k: v for k, v in (("url", green_url), ("model", green_model)) if v}
+    if green_url:
+        # With a server, the model name is the server's name for the judge.
+        options["green"] = {"url": green_url, **({"server_model": green_model} if green_model else {})}
+    elif green_model:
+        options["green"] = {"model": green_model}
     if bertscore_model or bertscore_layer is not None:
         options["bertscore"] = {
             k: v

@@ -12,7 +12,17 @@ from petar_bench.leaderboard import load_board_config, load_paper_table, read_en
 from petar_bench.leaderboard.config import SHIPPED_DIR, shipped_board_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-FACTS = Path("/work/shared/reference/petar_paper_facts.md")
+# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
+SHARED = next(
+    (
+        p
+        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
+        if p.is_dir()
+    ),
+    Path("/work/shared"),
+)
+
+FACTS = SHARED / "reference/petar_paper_facts.md"
 
 
 def _facts_rows() -> dict[str, list[float]]:

@@ -19,9 +19,17 @@ from petar_bench.metrics.green.prompt import (
     template_hash,
 )
 
-CASES = json.loads(
-    Path("/work/shared/testdata/green/green_repro_cases.json").read_text(encoding="utf-8")
+# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
+SHARED = next(
+    (
+        p
+        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
+        if p.is_dir()
+    ),
+    Path("/work/shared"),
 )
+
+CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text(encoding="utf-8"))
 
 WELL_FORMED = (
     "Explanation text.\n\n"

@@ -22,9 +22,19 @@ from petar_bench.metrics.errors import MetricUnavailable
 from petar_bench.metrics.green.metric import COLUMNS, GreenMetric
 from petar_bench.metrics.green.prompt import make_prompt, render_judge_input
 
-CASES = json.loads(
-    Path("/work/shared/testdata/green/green_repro_cases.json").read_text(encoding="utf-8")
-)["cases"]
+# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
+SHARED = next(
+    (
+        p
+        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
+        if p.is_dir()
+    ),
+    Path("/work/shared"),
+)
+
+CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text(encoding="utf-8"))[
+    "cases"
+]
 REFS = [c["reference"] for c in CASES]
 CANDS = [c["candidate"] for c in CASES]
 

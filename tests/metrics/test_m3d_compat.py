@@ -28,7 +28,17 @@ sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import normalised_pairs, run_metric  # noqa: E402
 
 PREDS, REFS = normalised_pairs()
-ROUGE_DATA = Path("/work/shared/testdata/rouge")
+# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
+SHARED = next(
+    (
+        p
+        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
+        if p.is_dir()
+    ),
+    Path("/work/shared"),
+)
+
+ROUGE_DATA = SHARED / "testdata/rouge"
 
 
 def test_13a_tokens_equal_sacrebleu() -> None:

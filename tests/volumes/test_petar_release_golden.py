@@ -21,7 +21,7 @@ from petar_bench.volumes.petar_release import (
     preprocess_petar_release,
 )
 
-CASE = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata" / "petar_release_case1"
+CASE = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "petar_release_case1"
 TOLERANCE = 1e-4  # the release's own NIfTI round trip moves values by up to 2e-5
 
 pytestmark = pytest.mark.skipif(
