@@ -42,7 +42,9 @@ app.add_typer(leaderboard_app, name="leaderboard")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_METRICS = "bleu1,bleu4,rouge_l,meteor,cider,pet_region_acc,pet_laterality_acc"
+DEFAULT_METRICS = (
+    "bleu1,bleu4,rouge_l,meteor,cider,pet_region_acc,pet_laterality_acc,pet_suvmax_fidelity"
+)
 
 
 def _split_list(text: str | None) -> tuple[str, ...]:

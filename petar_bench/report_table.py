@@ -16,8 +16,8 @@ SYNTHETIC_BANNER = (
 )
 
 
-def _number(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.4f}"
+def _number(value: float | None, digits: int = 4) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def _cell(metric: Any) -> str:
@@ -25,7 +25,7 @@ def _cell(metric: Any) -> str:
     text = _number(metric.value)
     if metric.ci95 is not None and metric.value is not None:
         low, high = metric.ci95
-        text += f"\n[dim][{_number(low)}, {_number(high)}][/]"
+        text += f"\n[dim][{_number(low, 3)}, {_number(high, 3)}][/]"
     return text
 
 

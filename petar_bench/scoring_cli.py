@@ -46,7 +46,10 @@ def metric_options(
     options: dict[str, dict[str, Any]] = {}
     if green_url:
         # With a server, the model name is the server's name for the judge.
-        options["green"] = {"url": green_url, **({"server_model": green_model} if green_model else {})}
+        options["green"] = {
+            "url": green_url,
+            **({"server_model": green_model} if green_model else {}),
+        }
     elif green_model:
         options["green"] = {"model": green_model}
     if bertscore_model or bertscore_layer is not None:
@@ -76,6 +79,7 @@ def score_files(
 ) -> Any:
     from petar_bench.metrics.scoring import score_texts
     from petar_bench.report_table import print_scores
+    from petar_bench.volumes.measured import measure_records, wants_measurements
 
     if (references is None) == (dataset is None):
         raise UserError("give exactly one of --references FILE or --dataset NAME")
@@ -91,6 +95,8 @@ def score_files(
 
         handle = resolve_dataset(dataset or "demo")
         records = handle.manifest.split(split)
+        if wants_measurements(metrics):
+            context["measurements"] = measure_records(handle.root, handle.manifest, records)
         refs = {r.sample_id: r.reference for r in records}
         context.update(
             patient_ids={r.sample_id: r.patient_id for r in records},

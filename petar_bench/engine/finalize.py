@@ -116,7 +116,17 @@ def write_run_files(
 def score_run(
     scorer: Scorer, config: RunConfig, records: Sequence[LesionRecord], collected: Collected
 ) -> Any:
-    """Call the scorer with everything a metric may use (records keyed by sample id)."""
+    """Call the scorer with everything a metric may use (records keyed by sample id, and
+    image measurements when a numeric-fidelity metric asks for them)."""
+    extra: dict[str, Any] = {}
+    from petar_bench.volumes.measured import wants_measurements
+
+    if wants_measurements(config.metrics):
+        from petar_bench.records import read_manifest
+        from petar_bench.volumes.measured import measure_records
+
+        root = Path(config.dataset_root)
+        extra["measurements"] = measure_records(root, read_manifest(root), records)
     return scorer(
         {r.sample_id: collected.predictions[r.sample_id] for r in records},
         {r.sample_id: r.reference for r in records},
@@ -127,6 +137,7 @@ def score_run(
         split_fingerprint=config.split_fingerprint,
         dataset=config.dataset,
         synthetic=config.synthetic,
+        **extra,
     )
 
 

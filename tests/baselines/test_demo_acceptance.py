@@ -15,12 +15,16 @@ from petar_bench.engine import RunRequest, run_benchmark
 METRICS = ("bleu4", "rouge_l")
 
 
+RUN_DIRS: dict[str, Path] = {}
+
+
 def _run(model: str, out: Path) -> dict:
     result = run_benchmark(
         RunRequest(model=model, dataset="demo", split="test", output_dir=out, metrics=METRICS),
         quiet=True,
     )
     assert result.complete and result.scored and result.n_failed == 0
+    RUN_DIRS.setdefault(model, out)
     return json.loads(result.scores_path.read_text())
 
 
@@ -83,3 +87,20 @@ def test_measure_agrees_with_the_generators_own_measurements(demo_dataset) -> No
         size = measures.longest_axial_diameter_mm(lesion.mask, lesion.spacing_mm)
         # The generator reports sizes in whole millimetres.
         assert round(size) == record.fields.size_mm, record.sample_id
+
+
+def test_shipped_baseline_entries_are_current(demo_scores) -> None:
+    """The board's baseline entries were made from today's generator and baselines
+    (else: python scripts/refresh_demo_board.py)."""
+    import hashlib
+
+    board = Path(__file__).resolve().parents[2] / "leaderboard/entries/synthetic-demo"
+    shipped = {}
+    for path in board.glob("*.json"):
+        entry = json.loads(path.read_text())
+        if entry.get("kind") == "baseline":
+            shipped[entry["model"]["name"]] = entry["predictions_sha256"]
+    assert set(shipped) == set(RUN_DIRS)
+    for model, run_dir in RUN_DIRS.items():
+        digest = hashlib.sha256((run_dir / "predictions.jsonl").read_bytes()).hexdigest()
+        assert shipped[model] == digest, f"{model}: run scripts/refresh_demo_board.py"
