@@ -463,6 +463,7 @@ def _register() -> None:
             f"{base}_masked",
             f"{base} with SUVmax, slice and size numbers masked as [#]",
             _masked(base),
+            metrics.get(base).needs,  # a masked metric needs what its base needs
         )
 
 

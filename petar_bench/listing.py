@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from petar_bench import registry
@@ -13,7 +14,10 @@ def list_models(console: Console) -> None:
     for column in ("name", "description", "needs", "source"):
         table.add_column(column)
     for entry in registry.models.entries():
-        table.add_row(entry.name, entry.description, ", ".join(entry.needs) or "-", entry.source)
+        table.add_row(
+            *(escape(c) for c in (entry.name, entry.description, ", ".join(entry.needs) or "-")),
+            escape(entry.source),
+        )
     console.print(table)
     console.print("Third-party adapters register through the 'petar_bench.models' entry point.")
 
@@ -29,7 +33,8 @@ def list_metrics(console: Console) -> None:
             signature = metric.signature()
         except Exception as exc:  # a metric that cannot be built still gets listed
             better, signature = "?", f"(unavailable: {str(exc).splitlines()[0]})"
-        table.add_row(entry.name, better, ", ".join(entry.needs) or "-", signature)
+        needs = ", ".join(entry.needs) or "-"
+        table.add_row(*(escape(c) for c in (entry.name, better, needs, signature)))
     console.print(table)
 
 
@@ -38,6 +43,6 @@ def list_datasets(console: Console) -> None:
     for column in ("name", "description"):
         table.add_column(column)
     for entry in registry.datasets.entries():
-        table.add_row(entry.name, entry.description)
+        table.add_row(escape(entry.name), escape(entry.description))
     console.print(table)
     console.print("Any directory with a manifest.json can be passed as --dataset DIR.")

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -40,7 +41,7 @@ def print_scores(reports: Mapping[str, Any], console: Console) -> None:
     table.add_column("metric", no_wrap=True)
     table.add_column("better")
     for label in reports:
-        table.add_column(label, justify="right")
+        table.add_column(escape(label), justify="right")
     for metric_id in metric_ids:
         cells, better = [], ""
         for report in reports.values():
@@ -48,20 +49,22 @@ def print_scores(reports: Mapping[str, Any], console: Console) -> None:
             cells.append(_cell(metric) if metric is not None else "-")
             if metric is not None:
                 better = "higher" if metric.higher_is_better else "lower"
-        table.add_row(metric_id, better, *cells)
+        table.add_row(escape(metric_id), better, *cells)
     console.print(table)
     shared = {
         (getattr(r, "n", None), getattr(r, "split_fingerprint", None)) for r in reports.values()
     }
     if len(shared) == 1:
         n, fingerprint = shared.pop()
-        console.print(f"n={n} samples; split fingerprint {fingerprint or 'n/a'}", soft_wrap=True)
+        console.print(
+            escape(f"n={n} samples; split fingerprint {fingerprint or 'n/a'}"), soft_wrap=True
+        )
     else:
         for label, report in reports.items():
             console.print(
-                f"{label}: n={report.n}; split fingerprint {report.split_fingerprint or 'n/a'}",
+                escape(f"{label}: n={report.n}; split fingerprint {report.split_fingerprint}"),
                 soft_wrap=True,
             )
     for label, report in reports.items():
         for metric_id, reason in (getattr(report, "not_computed", None) or {}).items():
-            console.print(f"{label}: not computed: {metric_id}: {reason}", soft_wrap=True)
+            console.print(escape(f"{label}: not computed: {metric_id}: {reason}"), soft_wrap=True)
