@@ -287,10 +287,15 @@ def score_texts(
     )
     options = metric_options or {}
     computed: dict[str, tuple[Metric, np.ndarray]] = {}
-    for metric_id in dict.fromkeys(metric_ids):
+    wanted = list(dict.fromkeys(metric_ids))
+    # Create every metric first: a Java-backed metric starts its JVM on creation, and scoring
+    # it last lets those seconds of start-up overlap the other metrics.
+    created = {m: _create(m, options.get(m, {})) for m in wanted}
+    order = sorted(wanted, key=lambda m: "java" in getattr(created[m], "requires", ()))
+    for metric_id in order:
+        metric = created[metric_id]
         if progress is not None:
             progress(f"scoring {metric_id}")
-        metric = _create(metric_id, options.get(metric_id, {}))
         try:
             result = metric.statistics(pred_texts, ref_texts, context)
         except MetricUnavailable as exc:
@@ -300,9 +305,25 @@ def score_texts(
         values = _record(report, metric_id, metric, result, patients, n_bootstrap, seed)
         report.metric_options[metric_id] = _public_options(options.get(metric_id, {}))
         computed[metric_id] = (metric, values)
+    _restore_order(report, wanted)
+    computed = {m: computed[m] for m in wanted if m in computed}
     if record_list is not None:
         report.strata = _strata(record_list, patients, computed, n_bootstrap, seed)
     return report
+
+
+def _restore_order(report: ScoreReport, wanted: list[str]) -> None:
+    """Report metrics in the order they were asked for, whatever order they ran in."""
+    tables: tuple[dict[str, Any], ...] = (
+        report.metrics,
+        report.per_sample,
+        report.stats,
+        report.metric_options,
+    )
+    for table in tables:
+        ordered = {m: table[m] for m in wanted if m in table}
+        table.clear()
+        table.update(ordered)
 
 
 def _record(
