@@ -10,7 +10,7 @@ from petar_bench.registry import metrics
 @metrics.register(
     "green",
     description="GREEN LLM-judge score (judge model via transformers or an OpenAI-compatible URL)",
-    needs=("model",),
+    needs=("model or server",),
 )
 def green(**options: Any) -> Any:
     from petar_bench.metrics.green.metric import GreenMetric
