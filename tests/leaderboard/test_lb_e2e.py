@@ -27,17 +27,14 @@ BOARD = "synthetic-demo"
 
 
 @pytest.fixture(scope="module")
-def demo():
+def demo(demo_dataset):
+    """The demo dataset from the session's private cache (never a stale user cache)."""
     config = load_board_config(BOARD)
     missing = [m for m in config.required_metrics if m not in registry.metrics.names()]
-    if missing:
-        pytest.skip(f"metrics not installed yet: {missing}")
-    try:
-        from petar_bench.datasets.catalog import resolve_dataset
+    assert not missing, f"board metrics not registered: {missing}"
+    from petar_bench.datasets.catalog import resolve_dataset
 
-        handle = resolve_dataset(config.dataset)
-    except ImportError as exc:
-        pytest.skip(f"synthetic demo generator not available: {exc}")
+    handle = resolve_dataset(config.dataset)
     if config.split_fingerprint != handle.manifest.split_fingerprints.get(config.split):
         pytest.fail(
             "the shipped demo board's fingerprint differs from the generated demo: "
