@@ -159,7 +159,7 @@ def read_manifest(root: Path) -> Manifest:
     if not path.is_file():
         raise UserError(
             f"{str(path)!r} not found: a dataset directory needs a manifest.json "
-            "(make one with 'petar-bench data synth' or 'petar-bench data import')"
+            "(make one with 'petar-bench data synth', or write one as docs/datasets.md describes)"
         )
     try:
         return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))

@@ -2,7 +2,8 @@
 
 `--dataset demo` (the default) means the embedded synthetic dataset, generated
 deterministically on first use into the cache directory. `--dataset petarseg-11k` means the
-imported real dataset (see `petar-bench data import`). Anything else is a directory holding a
+real dataset from a local copy that holds a manifest.json (the importer for the gated CSV is
+a later release; docs/datasets.md describes the manifest). Anything else is a directory holding a
 manifest.json.
 """
 
@@ -81,8 +82,8 @@ def resolve_dataset(
         root = petarseg_root()
         if not (root / MANIFEST_NAME).is_file():
             raise UserError(
-                f"PETARSeg-11K is not imported (looked in {str(root)!r}); import your copy "
-                f"with 'petar-bench data import' or set {PETARSEG_ENV} to its directory"
+                f"PETARSeg-11K was not found (no manifest.json in {str(root)!r}); set "
+                f"{PETARSEG_ENV} to your local copy's directory (docs/datasets.md)"
             )
         return DatasetHandle("petarseg-11k", root, read_manifest(root))
     root = Path(text).expanduser()
@@ -104,7 +105,7 @@ def _demo() -> DatasetHandle:
 
 @datasets.register(
     "petarseg-11k",
-    description="PETARSeg-11K (real; gated; import a local copy with 'petar-bench data import')",
+    description=f"PETARSeg-11K (real, gated): a local copy with a manifest.json at ${PETARSEG_ENV}",
     needs=("import",),
 )
 def _petarseg() -> DatasetHandle:
