@@ -26,3 +26,9 @@ def demo_dataset(tmp_path_factory: pytest.TempPathFactory):
             os.environ.pop("PETAR_BENCH_CACHE", None)
         else:
             os.environ["PETAR_BENCH_CACHE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _private_green_answer_cache(tmp_path: pytest.TempPathFactory, monkeypatch) -> None:
+    """Every test gets its own GREEN answer cache (answers never leak between tests)."""
+    monkeypatch.setenv("PETAR_BENCH_GREEN_CACHE", str(tmp_path / "green-answers"))

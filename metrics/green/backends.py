@@ -47,8 +47,14 @@ class JudgeBackend(ABC):
         """Greedy answers to rendered judge inputs, in order."""
 
     def identity(self) -> dict[str, str]:
-        """Judge id, revision and budget as they ran (filled in after `generate`)."""
+        """Judge id, revision and budget as they ran (complete after `prepare`)."""
         return {"judge": "unknown", "rev": "unknown", "budget": "unknown"}
+
+    def prepare(self) -> None:
+        """Resolve what `identity` reports (load the model, ask the server its name)."""
+        load = getattr(self, "load", None)
+        if callable(load):
+            load()
 
 
 def make_backend(

@@ -84,6 +84,7 @@ class GreenMetric(Metric):
         eos_token: str | None = None,
         max_total_tokens: int = MAX_TOTAL_TOKENS,
         judge: JudgeBackend | None = None,
+        cache: bool | str = True,
         **engine_options: Any,
     ) -> None:
         """`model`: hub id or local folder (transformers); `url`: an OpenAI-compatible server.
@@ -98,6 +99,8 @@ class GreenMetric(Metric):
         self.max_total_tokens = max_total_tokens
         self.engine_options = engine_options
         self._judge = judge
+        # Judge answers are kept on disk so an interrupted pass resumes (metrics/green/cache.py).
+        self.cache = str(cache).lower() not in ("0", "false", "no", "off")
         if self.url or backend == "server":
             self.requires = ("server",)  # type: ignore[misc]
         render_judge_input("", chat_template)  # unknown template -> UserError now, not later
@@ -147,7 +150,7 @@ class GreenMetric(Metric):
         prompts = [make_prompt(r, p) for p, r in zip(predictions, references, strict=True)]
         ask = [i for i, p in enumerate(predictions) if p.strip()]
         texts = self._render(judge, [prompts[i].text for i in ask])
-        replies = judge.generate(texts)
+        replies, n_cached = self._ask(judge, texts)
         failed = [r for r in replies if r.error is not None and not r.prompt_truncated]
         if ask and len(failed) == len(ask):
             raise judge_unavailable(f"GREEN judge gave no answer ({failed[0].error})")
@@ -169,10 +172,20 @@ class GreenMetric(Metric):
                     examples.append(reply.text[:300])
         warnings = self._warnings(rows, replies, len(ask))
         extras = _extras(rows, reasons, examples, n_empty=len(predictions) - len(ask))
+        extras["n_cached_answers"] = n_cached
         extras["judge_over_budget"] = sum(
             1 for r in replies if r.total_tokens and r.total_tokens > self.max_total_tokens
         )
         return SampleStats(values=rows, extras=extras, warnings=tuple(warnings))
+
+    def _ask(self, judge: JudgeBackend, texts: Sequence[str]) -> tuple[list[Any], int]:
+        """The judge's answers, from the on-disk cache where it already answered."""
+        if not self.cache:
+            return judge.generate(texts), 0
+        from petar_bench.metrics.green.cache import AnswerCache
+
+        judge.prepare()  # the cache key needs the judge's resolved identity
+        return AnswerCache(judge).ask(judge.generate, texts)
 
     def _warnings(self, rows: np.ndarray, replies: Sequence[Any], n_asked: int) -> list[str]:
         out = []

@@ -139,6 +139,9 @@ class ServerJudge(JudgeBackend):
             return JudgeReply("", error=f"request failed: {message}")
         return _reply(answer)
 
+    def prepare(self) -> None:
+        self._resolve_model()
+
     def generate(self, texts: Sequence[str]) -> list[JudgeReply]:
         self._resolve_model()
         if not texts:
