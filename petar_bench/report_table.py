@@ -66,5 +66,8 @@ def print_scores(reports: Mapping[str, Any], console: Console) -> None:
                 soft_wrap=True,
             )
     for label, report in reports.items():
+        for metric_id, metric in report.metrics.items():
+            for warning in getattr(metric, "warnings", None) or []:
+                console.print(escape(f"{label}: warning: {metric_id}: {warning}"), soft_wrap=True)
         for metric_id, reason in (getattr(report, "not_computed", None) or {}).items():
             console.print(escape(f"{label}: not computed: {metric_id}: {reason}"), soft_wrap=True)
