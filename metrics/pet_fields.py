@@ -158,6 +158,22 @@ class _SumRatioMetric(Metric):
         stats = np.asarray(stats, dtype=np.float64)
         return _ratio(stats[:, self.num_col], stats[:, self.den_col])
 
+    # Field metrics compare the parsed prediction with the parsed reference, row by row;
+    # subclasses give `_row` (one sample's statistics) and `details` (extras from sums).
+    def statistics(
+        self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
+    ) -> SampleStats:
+        rows = np.array(
+            [self._row(p, r) for p, r in _pairs(predictions, references, context)], dtype=float
+        ).reshape(-1, len(self.columns))
+        return SampleStats(values=rows, extras=self.details(rows))
+
+    def _row(self, pred: Any, ref: Any) -> list[float]:
+        raise NotImplementedError
+
+    def details(self, stats: np.ndarray) -> dict[str, Any]:
+        return {}
+
 
 class FieldAccuracy(_SumRatioMetric):
     """Region / organ / laterality agreement between prediction and reference."""
@@ -195,14 +211,6 @@ class FieldAccuracy(_SumRatioMetric):
             float(p_unmapped),
             float(r_unmapped),
         ]
-
-    def statistics(
-        self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
-    ) -> SampleStats:
-        rows = np.array(
-            [self._row(p, r) for p, r in _pairs(predictions, references, context)], dtype=float
-        ).reshape(-1, len(self.columns))
-        return SampleStats(values=rows, extras=self.details(rows))
 
     def details(self, stats: np.ndarray) -> dict[str, Any]:
         s = np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)).sum(axis=0)
@@ -260,14 +268,6 @@ class FieldError(_SumRatioMetric):
             float(both and err <= self.tolerance + 1e-9),
             float(p is not None),
         ]
-
-    def statistics(
-        self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
-    ) -> SampleStats:
-        rows = np.array(
-            [self._row(p, r) for p, r in _pairs(predictions, references, context)], dtype=float
-        ).reshape(-1, len(self.columns))
-        return SampleStats(values=rows, extras=self.details(rows))
 
     def details(self, stats: np.ndarray) -> dict[str, Any]:
         s = np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)).sum(axis=0)
