@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
@@ -29,23 +28,15 @@ def print_banner(console: Console) -> None:
 def show_scores(console: Console, label: str, report: Any, *, synthetic: bool) -> None:
     """The shared report table when the report is a ScoreReport, else a plain one."""
     if hasattr(report, "metrics") and not isinstance(report, dict):
-        printer = _shared_printer()
-        if printer is not None:
-            if synthetic and not getattr(report, "synthetic", False):
-                print_banner(console)
-            printer({label: report}, console)
-            return
+        from petar_bench.report_table import print_scores
+
+        if synthetic and not getattr(report, "synthetic", False):
+            print_banner(console)
+        print_scores({label: report}, console)
+        return
     if synthetic:
         print_banner(console)
     console.print(_plain_table(label, json.loads(report_json(report))))
-
-
-def _shared_printer() -> Callable[[Mapping[str, Any], Console], None] | None:
-    try:
-        from petar_bench.report_table import print_scores
-    except ImportError:
-        return None
-    return print_scores
 
 
 def _plain_table(label: str, data: dict[str, Any]) -> Table:
