@@ -57,6 +57,11 @@ class Adapter(ABC):
     def fit(self, examples: Iterable[TrainingExample]) -> None:  # noqa: B027 - optional hook
         """Learn from the TRAIN split (retrieval, constant). Neural adapters ignore this."""
 
+    def load(self) -> None:  # noqa: B027 - optional hook
+        """Load weights before the first batch, so that a bad checkpoint is a setup error
+        (one line, exit 2) instead of a failure of every sample. Called once per run, only
+        when there is something to generate; the default does nothing."""
+
     @abstractmethod
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         """One finding per lesion, in batch order."""

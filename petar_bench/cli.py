@@ -101,6 +101,19 @@ def run(
             help="Adapter option KEY=VALUE (repeatable), e.g. -o prompt_seed=3.",
         ),
     ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(
+            help="Where a neural model runs: auto, cpu, cuda or cuda:N (= -o device=...)."
+        ),
+    ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(
+            help="Weights dtype of a neural model: auto, float32, bfloat16 or float16 "
+            "(= -o dtype=...; part of the run key; float32 is the release's setting)."
+        ),
+    ] = None,
     num_workers: Annotated[
         int, typer.Option(help="DataLoader workers that load and preprocess volumes.")
     ] = 0,
@@ -127,8 +140,12 @@ def run(
     from petar_bench.engine import RunRequest, parse_shard, run_benchmark
 
     options = _parse_options(model_option)
-    if weights is not None:
-        options["weights"] = weights
+    for name, value in (("weights", weights), ("device", device), ("dtype", dtype)):
+        if value is None:
+            continue
+        if name in options and options[name] != value:
+            raise UserError(f"--{name} {value} and -o {name}={options[name]} disagree; give one")
+        options[name] = value
     request = RunRequest(
         model=model,
         model_options=options,

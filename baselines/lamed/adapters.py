@@ -6,7 +6,8 @@ read (the input size comes from there), and its identity is hashed for the card.
 load on the first `generate` call. Importing this module does not import torch.
 
 Options (all adapters): weights (folder or hub id), device ("auto", "cpu", "cuda", "cuda:1"),
-dtype ("auto": bfloat16 on GPU, float32 on CPU; "float32", "bfloat16", "float16"), prompt,
+dtype ("auto": bfloat16 on GPU, float32 on CPU; "float32", "bfloat16", "float16"; the
+resolved dtype is on the card and so in the run key; the release runs float32), prompt,
 max_new_tokens (default 256). petar-4b adds prompt_seed; the M3D adapters add crop.
 """
 
@@ -142,7 +143,11 @@ class LamedAdapter(Adapter):
             checkpoint=checkpoint_identity(self.directory),
             prompt=policy.describe(),
             preprocessing=self.preprocessing,
-            decoding={"strategy": "greedy", "max_new_tokens": self.max_new_tokens},
+            decoding={
+                "strategy": "greedy",
+                "max_new_tokens": self.max_new_tokens,
+                "max_prompt_tokens": prompts.MAX_PROMPT_TOKENS,
+            },
             settings={
                 "dtype": resolved_dtype,
                 "device_type": self.device.split(":")[0],
@@ -167,6 +172,11 @@ class LamedAdapter(Adapter):
                 f"checkpoint (PETAR-4B has both, M3D neither); use {other} or the right weights"
             )
         return geometry
+
+    def load(self) -> None:
+        """Read the weights now: a checkpoint whose key layout or shapes do not match its
+        config.json is refused (with the list) before any lesion is generated."""
+        _ = self.runner
 
     @property
     def runner(self) -> Any:

@@ -33,9 +33,18 @@ class SpatialPoolingProjector(nn.Module):
         batch, tokens, width = features.shape
         if self.pooling_type == "spatial":
             grid = features.transpose(1, 2).reshape(batch, width, *self.grid)
-            pooled = F.avg_pool3d(grid, kernel_size=self.pool, stride=self.pool)
+            pooled = _avg_pool3d(grid, self.pool)
             features = pooled.flatten(2).transpose(1, 2)
         else:  # "sequence": pool runs of pool**3 consecutive tokens
             pooled = F.avg_pool1d(features.transpose(1, 2), self.pool**3, self.pool**3)
             features = pooled.transpose(1, 2)
         return self.projector(features)
+
+
+def _avg_pool3d(grid: torch.Tensor, pool: int) -> torch.Tensor:
+    """avg_pool3d, computed in float32 on CPU where PyTorch has no half-precision kernel
+    (bfloat16/float16 would raise NotImplementedError); on GPU in the tensor's own dtype, as
+    the release runs it."""
+    if grid.device.type == "cpu" and grid.dtype in (torch.bfloat16, torch.float16):
+        return F.avg_pool3d(grid.float(), kernel_size=pool, stride=pool).to(grid.dtype)
+    return F.avg_pool3d(grid, kernel_size=pool, stride=pool)

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from petar_bench.errors import UserError
 
+#: The release tokenises BOS + image tokens + prompt with max_length=768, truncation=True
+#: (keeping the first 768 tokens); a longer prompt is cut the same way here.
+MAX_PROMPT_TOKENS = 768
+
 PAPER_PROMPT = "Please describe the region highlighted in the PET image."
 
 # The question list of the PETAR release's inference script (DanyalMaq/petar-release,

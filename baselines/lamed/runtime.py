@@ -19,6 +19,7 @@ import torch
 from petar_bench.baselines.lamed.config import read_config
 from petar_bench.baselines.lamed.generation import Generated, greedy_generate
 from petar_bench.baselines.lamed.loading import load_model
+from petar_bench.baselines.lamed.prompts import MAX_PROMPT_TOKENS
 from petar_bench.errors import UserError
 
 IMAGE_TOKEN = "<im_patch>"
@@ -59,14 +60,15 @@ class LamedRunner:
         )
 
     def prompt_ids(self, prompt: str) -> list[int]:
-        """BOS, N `<im_patch>` placeholders, then the prompt's tokens.
+        """BOS, N `<im_patch>` placeholders, then the prompt's tokens, cut after
+        MAX_PROMPT_TOKENS tokens as the release's tokenizer call does.
 
         The release overwrites positions 1..N whatever sits there. A tokenizer that adds no BOS
         would make it overwrite the first prompt token; we do the same (that is what the model
         was trained with) but warn, since it is almost certainly not what a user expects.
         """
         n = self.num_image_tokens
-        ids = list(self.tokenizer(IMAGE_TOKEN * n + prompt)["input_ids"])
+        ids = list(self.tokenizer(IMAGE_TOKEN * n + prompt)["input_ids"])[:MAX_PROMPT_TOKENS]
         if ids.count(self.image_token_id) != n:
             raise UserError(
                 f"the checkpoint's tokenizer does not keep {IMAGE_TOKEN} as one token; "

@@ -277,6 +277,7 @@ class _Run:
 
     def _prepare_adapter(self) -> None:
         _seed_everything(self.request.seed)
+        self.adapter.load()
         if not getattr(self.adapter, "needs_training_data", False):
             return
         try:

@@ -10,6 +10,9 @@ the per-lesion steps are redone. An exam is recognised by
   tens of ms per exam against seconds of preprocessing). It is remembered per array object
   (``id()`` checked through a weak reference, so a recycled id never matches), and it still
   matches when lesions arrive as separate copies, e.g. unpickled from DataLoader workers.
+  A remembered array is made read-only: a digest kept by identity would go stale if the array
+  were changed in place, so such a change raises instead of returning the old exam's result.
+  An array that cannot be locked (a view of writable memory) is hashed on every call.
 """
 
 from __future__ import annotations
@@ -45,6 +48,23 @@ def _content_digest(array: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _writable(array: np.ndarray) -> bool:
+    """True when `array`'s memory can change through it or through an array it views."""
+    node: object = array
+    while isinstance(node, np.ndarray):
+        if node.flags.writeable:
+            return True
+        node = node.base
+    return False
+
+
+def _lock(array: np.ndarray) -> bool:
+    """Make `array` read-only; False when its memory stays writable through a base array."""
+    if array.flags.writeable and array.base is None:
+        array.flags.writeable = False
+    return not _writable(array)
+
+
 class ExamCache:
     """Keeps the whole-body results of the `max_exams` most recently used exams."""
 
@@ -67,10 +87,11 @@ class ExamCache:
     def fingerprint(self, array: np.ndarray) -> str:
         """Content digest of `array`, computed once per live array object."""
         known = self._digests.get(id(array))
-        if known is not None and known[0]() is array:
+        if known is not None and known[0]() is array and not _writable(array):
             return known[1]
         digest = _content_digest(array)
-        self._digests[id(array)] = (weakref.ref(array), digest)
+        if _lock(array):
+            self._digests[id(array)] = (weakref.ref(array), digest)
         while len(self._digests) > _MAX_REMEMBERED_FINGERPRINTS:
             self._digests.popitem(last=False)
         return digest

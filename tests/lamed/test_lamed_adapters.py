@@ -101,7 +101,7 @@ def test_card_records_prompt_checkpoint_and_decoding(tiny_petar):
     assert card.prompt == "Please describe the region highlighted in the PET image."
     assert card.checkpoint == checkpoint_identity(tiny_petar)
     assert card.preprocessing == "petar-release"
-    assert card.decoding == {"strategy": "greedy", "max_new_tokens": 256}
+    assert card.decoding == {"strategy": "greedy", "max_new_tokens": 256, "max_prompt_tokens": 768}
     assert card.settings["image_size"] == [8, 32, 32] and card.settings["dtype"] == "float32"
     seeded = models.create(
         "petar-4b",

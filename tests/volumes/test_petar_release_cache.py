@@ -108,3 +108,28 @@ def test_lru_eviction_and_fingerprint_memo() -> None:
     assert cache.fingerprint(array) != cache.fingerprint(array + 1)
     assert cache.fingerprint(array[:, :, ::2]) == cache.fingerprint(array[:, :, ::2].copy())
     assert cache.fingerprint(array.astype(">i2")) != cache.fingerprint(array)
+
+
+def test_an_array_changed_in_place_is_never_served_from_the_memo() -> None:
+    cache = ExamCache()
+    array = np.arange(24, dtype=np.float32).reshape(2, 3, 4).copy()
+    before = cache.fingerprint(array)
+    with pytest.raises(ValueError, match="read-only"):
+        array[0, 0, 0] = 99.0  # remembered arrays are locked
+    # A view of writable memory cannot be locked: it is hashed again on every call.
+    base = np.arange(24, dtype=np.float32)
+    view = base.reshape(2, 3, 4)
+    first = cache.fingerprint(view)
+    base[0] = 99.0
+    assert cache.fingerprint(view) != first
+    assert cache.fingerprint(array) == before
+
+
+def test_in_place_change_of_a_lesion_input_changes_the_result(exam, counted) -> None:
+    pet, ct, masks, affine = exam
+    pet, ct = pet.copy(), ct.copy()
+    cache = ExamCache()
+    lesion = LesionInput("l0", "FDG", pet, ct, masks[0], affine)
+    petar_release.preprocess_petar_release(lesion, cache=cache)
+    with pytest.raises(ValueError, match="read-only"):
+        pet *= 2.0
