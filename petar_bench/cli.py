@@ -168,7 +168,7 @@ def demo(
 ) -> None:
     """Score the three non-neural baselines on the synthetic demo test split (no GPU, no data,
     no weights needed) and print them side by side."""
-    from petar_bench.demo import run_demo
+    from petar_bench.commands.demo import run_demo
 
     run_demo(output_dir=output_dir, metrics=_split_list(metrics), console=console)
 
@@ -250,7 +250,7 @@ def score(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
 ) -> None:
     """Score a predictions file against references (no images needed)."""
-    from petar_bench.scoring_cli import score_files
+    from petar_bench.commands.score import score_files
 
     score_files(
         predictions,
@@ -314,7 +314,7 @@ def data_synth(
     seed: Annotated[int, typer.Option(help="Generator seed (the demo uses 0).")] = 0,
 ) -> None:
     """Generate the synthetic PET/CT dataset deterministically from a seed."""
-    from petar_bench.datasets.commands import synth
+    from petar_bench.commands.data import synth
 
     synth(output=output, seed=seed, console=console)
 
@@ -326,7 +326,7 @@ def data_verify(
     ] = "demo",
 ) -> None:
     """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
-    from petar_bench.datasets.commands import verify
+    from petar_bench.commands.data import verify
 
     verify(dataset, console=console)
 
@@ -337,7 +337,7 @@ def data_verify(
 @ls_app.command("models")
 def ls_models() -> None:
     """Model adapters (built-in and from the 'petar_bench.models' entry point)."""
-    from petar_bench.listing import list_models
+    from petar_bench.commands.listing import list_models
 
     list_models(console)
 
@@ -345,7 +345,7 @@ def ls_models() -> None:
 @ls_app.command("metrics")
 def ls_metrics() -> None:
     """Metrics with their signatures and what each needs (Java, a model, a server)."""
-    from petar_bench.listing import list_metrics
+    from petar_bench.commands.listing import list_metrics
 
     list_metrics(console)
 
@@ -353,7 +353,7 @@ def ls_metrics() -> None:
 @ls_app.command("datasets")
 def ls_datasets() -> None:
     """Datasets by name (any directory with a manifest.json works too)."""
-    from petar_bench.listing import list_datasets
+    from petar_bench.commands.listing import list_datasets
 
     list_datasets(console)
 
@@ -380,7 +380,7 @@ def leaderboard_show(
     entries: EntriesOption = None,
 ) -> None:
     """Print the leaderboard in the terminal, section by section."""
-    from petar_bench.leaderboard.commands import show
+    from petar_bench.commands.leaderboard import show
 
     show(board=board, console=console, entry=entry, extra=entries or ())
 
@@ -397,7 +397,7 @@ def leaderboard_render(
 ) -> None:
     """Render the board as Markdown or a self-contained static HTML page (sortable columns,
     CIs, tie groups, bar charts with error bars, provenance per entry)."""
-    from petar_bench.leaderboard.commands import render
+    from petar_bench.commands.leaderboard import render
 
     render(format=format, output=output, board=board, console=console, extra=entries or ())
 
@@ -458,7 +458,7 @@ def leaderboard_submit(
     """Validate a predictions file, score it with the official suite and write a board entry.
 
     Nothing is written when anything is wrong; the message names the offending ids or lines."""
-    from petar_bench.leaderboard.commands import submit
+    from petar_bench.commands.leaderboard import submit
 
     submit(
         predictions,
