@@ -290,7 +290,7 @@ def compare(
     Both runs must be on the same split fingerprint and sample ids. Prints, per metric, the
     two corpus values, the difference (effect size) and the approximate-randomization
     p-value from permuting whole patients."""
-    from petar_bench.leaderboard.compare import compare_cli
+    from petar_bench.commands.compare import compare_cli
 
     compare_cli(
         run_a,
