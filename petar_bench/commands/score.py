@@ -77,8 +77,8 @@ def score_files(
     seed: int = 12345,
     console: Console,
 ) -> Any:
+    from petar_bench.console import print_scores
     from petar_bench.metrics.scoring import score_texts
-    from petar_bench.report_table import print_scores
     from petar_bench.volumes.measured import measure_records, wants_measurements
 
     if (references is None) == (dataset is None):

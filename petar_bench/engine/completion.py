@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
+from petar_bench.console import plain, show_scores, warning
 from petar_bench.engine.config import RunConfig
-from petar_bench.engine.display import plain, show_scores, warning
 from petar_bench.engine.finalize import (
     Collected,
     Scorer,

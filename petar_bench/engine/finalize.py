@@ -19,8 +19,6 @@ from petar_bench.engine.store import Generation, add_generation, read_store
 from petar_bench.fileio import atomic_write_text
 from petar_bench.records import LesionRecord
 
-SYNTHETIC_BANNER = "SYNTHETIC DATA — not comparable to real results"
-
 #: `score_texts`-compatible callable (see petar_bench.metrics.scoring).
 Scorer = Callable[..., Any]
 

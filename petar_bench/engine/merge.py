@@ -14,9 +14,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from petar_bench.console import plain, warning
 from petar_bench.engine.completion import complete_run
 from petar_bench.engine.config import RunConfig, read_config
-from petar_bench.engine.display import plain, warning
 from petar_bench.engine.finalize import Scorer, collect_generations
 from petar_bench.engine.layout import GENERATIONS_DIR, RunLayout, header_path, parse_store_name
 from petar_bench.engine.lock import RunLock, live_holder

@@ -20,17 +20,16 @@ from typing import Any
 from rich.console import Console
 
 from petar_bench.baselines.base import TrainingExample
+from petar_bench.console import plain, progress_bar, warning
 from petar_bench.engine.completion import complete_run
 from petar_bench.engine.config import RunConfig, jsonable
 from petar_bench.engine.dataloading import LesionDataset, iter_batches, iter_training_examples
-from petar_bench.engine.display import plain, warning
 from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
 from petar_bench.engine.finalize import Scorer, collect_generations
 from petar_bench.engine.generate import FailureBudget, LoopCounts, generate_into_store
 from petar_bench.engine.layout import RunLayout, default_output_dir, header_path
 from petar_bench.engine.lock import RunLock, busy_message, live_holder
 from petar_bench.engine.plan import limit_warning, resolve_dataset, select_scope
-from petar_bench.engine.progress import progress_bar
 from petar_bench.engine.provenance import collect_provenance, finished
 from petar_bench.engine.request import RunRequest, RunResult
 from petar_bench.engine.runkey import compute_run_key, run_key_inputs
@@ -200,7 +199,7 @@ class _Run:
         )
         if self.ctx.is_main:
             if self.manifest.synthetic and not self.quiet:
-                from petar_bench.engine.display import print_banner
+                from petar_bench.console import print_banner
 
                 print_banner(self.console)
             note = limit_warning(self.scope, self.request.split, self.request.limit)
