@@ -21,7 +21,7 @@ from rich.console import Console
 
 from petar_bench.baselines.base import TrainingExample
 from petar_bench.console import plain, progress_bar, warning
-from petar_bench.engine.completion import complete_run
+from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, jsonable
 from petar_bench.engine.dataloading import LesionDataset, iter_batches, iter_training_examples
 from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
@@ -323,11 +323,13 @@ class _Run:
                 f"shard {self.shard} done; when all shards are done: "
                 f"petar-bench merge {self.layout.root}"
             )
-        failed = counts.failed + self.failed_before
-        return RunResult(
-            run_dir=self.layout.root,
-            run_key=self.run_key,
-            store_path=self.layout.store(self.run_key, self.shard),
+        where = self._counts(counts, failed=counts.failed + self.failed_before)
+        return run_result(
+            self.layout, self.run_key, where, store_path=self.layout.store(self.run_key, self.shard)
+        )
+
+    def _counts(self, counts: LoopCounts, failed: int) -> RunCounts:
+        return RunCounts(
             n_samples=len(self.scope.records),
             n_generated=counts.generated,
             n_reused=self.reused,
@@ -353,24 +355,11 @@ class _Run:
             console=self.console,
             quiet=self.quiet,
         )
-        return RunResult(
-            run_dir=self.layout.root,
-            run_key=self.run_key,
+        return run_result(
+            self.layout,
+            self.run_key,
+            self._counts(counts, failed=len(collected.failures)),
             store_path=self.layout.store(self.run_key, self.shard),
-            n_samples=len(self.scope.records),
-            n_generated=counts.generated,
-            n_reused=self.reused,
-            n_failed=len(collected.failures),
-            finalized=True,
-            complete=not collected.failures,
-            scored=done.scored,
-            config_path=self.layout.config,
-            predictions_path=self.layout.predictions,
-            failures_path=self.layout.failures,
-            scores_path=self.layout.scores if done.scored else None,
-            scores=done.scores,
-            shard=self.shard,
-            rank=self.ctx.rank,
-            world_size=self.ctx.world_size,
-            warnings=tuple(collected.warnings),
+            collected=collected,
+            done=done,
         )
