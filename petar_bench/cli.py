@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from petar_bench.errors import UserError
+from petar_bench.metrics import catalog as metric_catalog
 
 app = typer.Typer(
     name="petar-bench",
@@ -42,9 +43,7 @@ app.add_typer(leaderboard_app, name="leaderboard")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_METRICS = (
-    "bleu1,bleu4,rouge_l,meteor,cider,pet_region_acc,pet_laterality_acc,pet_suvmax_fidelity"
-)
+DEFAULT_METRICS = ",".join(metric_catalog.DEFAULT_METRICS)
 
 
 def _split_list(text: str | None) -> tuple[str, ...]:

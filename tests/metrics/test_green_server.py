@@ -162,7 +162,6 @@ def test_unreachable_server_is_unavailable() -> None:
 
 
 def test_score_texts_runs_green_through_the_registry(server: tuple[str, Stub]) -> None:
-    import petar_bench.metrics.green.register  # noqa: F401 - registers "green"
     from petar_bench.metrics.scoring import score_texts
 
     url, _ = server
