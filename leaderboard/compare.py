@@ -8,16 +8,12 @@ same signature. p-values are Holm-corrected over the metrics compared.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from petar_bench.errors import UserError
 from petar_bench.leaderboard._scored import metric_identity
@@ -203,62 +199,3 @@ def _better(row: dict[str, Any], p_holm: float, alpha: float) -> Literal["A", "B
     if p_holm >= alpha or row["delta"] == 0:
         return "neither"
     return "A" if (row["delta"] > 0) == row["higher_is_better"] else "B"
-
-
-def comparison_table(result: Comparison) -> Table:
-    table = Table(
-        title=Text(
-            f"A = {result.a}  vs  B = {result.b}  (n = {result.n}, "
-            f"{result.n_clusters} {result.unit} clusters)"
-        )
-    )
-    for header in ("metric", "A", "B", "A - B [95% CI]", "rel.", "d_z", "p", "p (Holm)", "better"):
-        table.add_column(header, justify="left" if header == "metric" else "right")
-    for r in result.metrics:
-        table.add_row(
-            r.metric,
-            f"{r.value_a:.4f}",
-            f"{r.value_b:.4f}",
-            f"{r.delta:+.4f} [{r.delta_ci95[0]:+.4f}, {r.delta_ci95[1]:+.4f}]",
-            "" if r.relative is None else f"{100 * r.relative:+.1f}%",
-            "" if r.effect_size_dz is None else f"{r.effect_size_dz:+.2f}",
-            f"{r.p_value:.4f}",
-            f"{r.p_holm:.4f}",
-            r.better,
-        )
-    return table
-
-
-def compare_cli(
-    run_a: Path,
-    run_b: Path,
-    *,
-    n_trials: int = 10_000,
-    seed: int = 12345,
-    console: Console,
-    metrics: Sequence[str] | None = None,
-    output: Path | None = None,
-) -> Comparison:
-    """What `petar-bench compare` prints (and, with `output`, writes as JSON)."""
-    result = compare_runs(run_a, run_b, metrics=metrics, n_trials=n_trials, seed=seed)
-    if result.synthetic:
-        console.print(
-            Text("SYNTHETIC DATA: a comparison on the generated demo split.", style="bold yellow")
-        )
-    console.print(comparison_table(result))
-    console.print(
-        Text(
-            f"Paired approximate randomization ({result.n_trials} trials, whole {result.unit}s "
-            f"swapped, seed {result.seed}); Holm over {len(result.metrics)} metrics; better = "
-            f"significant at alpha {result.alpha} in the metric's direction.",
-            style="dim",
-        )
-    )
-    for metric_id, why in result.skipped.items():
-        console.print(Text(f"not compared {metric_id}: {why}", style="dim"))
-    if output is not None:
-        from petar_bench.fileio import atomic_write_text
-
-        atomic_write_text(Path(output), json.dumps(result.model_dump(mode="json"), indent=1) + "\n")
-        console.print(Text(f"comparison written to {output}"))
-    return result

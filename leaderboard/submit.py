@@ -34,6 +34,7 @@ from petar_bench.leaderboard.entry import (
     write_entry,
 )
 from petar_bench.leaderboard.validate import Predictions, name_some, read_predictions
+from petar_bench.metrics.scoring import ScoreReport
 from petar_bench.records import LesionRecord, Manifest
 
 
@@ -155,17 +156,22 @@ def check_training(
         )
 
 
-def _resolve(config: BoardConfig, dataset: Manifest | None) -> tuple[Manifest, list[LesionRecord]]:
+def _resolve(
+    config: BoardConfig, dataset: Manifest | None
+) -> tuple[Manifest, list[LesionRecord], Path | None]:
+    """The board's split, and the dataset folder when known (image measurements need it)."""
+    root: Path | None = None
     if dataset is None:
         from petar_bench.datasets.catalog import resolve_dataset
 
-        dataset = resolve_dataset(config.dataset).manifest
+        handle = resolve_dataset(config.dataset)
+        dataset, root = handle.manifest, handle.root
     if dataset.synthetic != config.synthetic:
         raise UserError(
             f"board {config.board_id!r} is on {'synthetic' if config.synthetic else 'real'} "
             f"data, dataset {dataset.dataset!r} is not"
         )
-    return dataset, dataset.split(config.split)
+    return dataset, dataset.split(config.split), root
 
 
 def _slug(text: str) -> str:
@@ -193,30 +199,32 @@ def _target(config: BoardConfig, entry_id: str, out_dir: Path | None, overwrite:
 
 
 def score_predictions(
-    config: BoardConfig, manifest: Manifest, records: Sequence[LesionRecord], preds: Predictions
-) -> Any:
+    config: BoardConfig,
+    manifest: Manifest,
+    records: Sequence[LesionRecord],
+    preds: Predictions,
+    root: Path | None = None,
+) -> ScoreReport:
     """The official scoring: the board's metrics, full split, patient-clustered CIs."""
     from petar_bench import registry
-    from petar_bench.metrics.scoring import score_texts
+    from petar_bench.metrics.inputs import dataset_inputs, score_inputs
 
     installed = set(registry.metrics.names())
     # A required metric that is not installed fails loudly inside score_texts; an optional
     # one is left out here and listed as not computed by the caller.
     wanted = [m for m in config.scored_metrics if m in installed or m in config.required_metrics]
     ids = [r.sample_id for r in records]
-    return score_texts(
+    inputs = dataset_inputs(
         dict(zip(ids, preds.texts, strict=True)),
-        {r.sample_id: r.reference for r in records},
+        records,
         wanted,
-        patient_ids={r.sample_id: r.patient_id for r in records},
-        records={r.sample_id: r for r in records},
-        full_split=True,
-        split_fingerprint=config.split_fingerprint,
+        root=root,
+        manifest=manifest,
         dataset=manifest.dataset,
         synthetic=manifest.synthetic,
-        seed=config.seed,
-        n_bootstrap=config.n_bootstrap,
+        split_fingerprint=config.split_fingerprint,
     )
+    return score_inputs(inputs, wanted, seed=config.seed, n_bootstrap=config.n_bootstrap)
 
 
 def submit(
@@ -237,7 +245,7 @@ def submit(
 
     config = load_board_config(board)
     check_harness(config, metadata.harness_version)
-    manifest, records = _resolve(config, dataset)
+    manifest, records, root = _resolve(config, dataset)
     check_fingerprint(config, metadata.split_fingerprint, manifest.fingerprint(config.split))
     check_training(config, manifest, metadata.training, records)
     where = f"split {config.split} of {manifest.dataset}"
@@ -246,7 +254,7 @@ def submit(
     )
     entry_id = f"{_slug(metadata.model.name)}-{preds.sha256[:8]}"
     path = _target(config, entry_id, out_dir, overwrite)
-    report = score_predictions(config, manifest, records, preds)
+    report = score_predictions(config, manifest, records, preds, root)
     metrics, not_computed, strata = entry_metrics(report, [r.sample_id for r in records])
     for metric_id in config.scored_metrics:
         if metric_id not in metrics and metric_id not in not_computed:

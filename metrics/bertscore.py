@@ -30,7 +30,7 @@ import numpy as np
 
 from petar_bench.errors import UserError
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
 DEFAULT_MODEL = "roberta-large"
@@ -68,7 +68,7 @@ def _folder_tag(folder: Path) -> str:
     return digest.hexdigest()[:8]
 
 
-class BertScore(Metric):
+class BertScore(MeanMetric):
     """BERTScore F1 (bert-score library); model and layer configurable."""
 
     id = "bertscore"
@@ -109,6 +109,9 @@ class BertScore(Metric):
             folder = Path(self.model)
             return f"{folder.name}@{_folder_tag(folder)}"
         return self.model
+
+    def resample_note(self) -> str:
+        return "-fixed-idf" if self.idf else ""  # IDF weights come from the full set
 
     def signature(self) -> str:
         return build_signature(
@@ -213,7 +216,3 @@ class BertScore(Metric):
         if limit > 100_000:  # tokenizers without a real limit report a huge sentinel
             return 0
         return sum(len(tokenizer.encode(t, add_special_tokens=True)) > limit for t in texts)
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(np.mean(stats[:, 0])) if stats.shape[0] else 0.0

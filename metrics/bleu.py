@@ -23,7 +23,7 @@ import numpy as np
 
 from petar_bench.metrics._coco import COMPAT, MAX_ORDER, TOKENIZER_FIELD, coco_tokens, ngram_table
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import ColumnSumMetric, SampleStats, ScoringContext
 
 _TINY = 1e-15  # added to matches (pycocoevalcap's "tiny")
 _SMALL = 1e-9  # added to guesses and to the reference length (its "small")
@@ -69,11 +69,12 @@ def bleu_from_counts(
     return score
 
 
-class _Bleu(Metric):
+class _Bleu(ColumnSumMetric):
     """BLEU-n, corpus-level, COCO style (see the module docstring)."""
 
     order: ClassVar[int]
     higher_is_better = True
+    empty_value = 0.0
 
     def signature(self) -> str:
         return build_signature(
@@ -94,16 +95,8 @@ class _Bleu(Metric):
         stats = _stats(pred_tok, ref_tok).copy() if pred_tok else np.zeros((0, len(COLUMNS)))
         return SampleStats(values=stats, extras={"columns": list(COLUMNS)})
 
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        if stats.shape[0] == 0:
-            return 0.0
-        totals = stats.sum(axis=0)
-        return self._score_row(totals)
-
-    def per_sample(self, stats: np.ndarray) -> np.ndarray:
-        stats = np.asarray(stats, dtype=np.float64)
-        return np.array([self._score_row(row) for row in stats], dtype=np.float64)
+    def score_sums(self, sums: np.ndarray) -> np.ndarray:
+        return np.array([self._score_row(row) for row in sums], dtype=np.float64)
 
     def _score_row(self, row: np.ndarray) -> float:
         values = [float(v) for v in row]

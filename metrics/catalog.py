@@ -1,107 +1,179 @@
-"""The built-in metrics, registered in `petar_bench.registry.metrics`.
+"""Every built-in metric, in one table: id, class, fixed arguments, description, needs.
 
-One factory per metric id; each returns a Metric instance and takes the metric's options as
-keyword arguments (all optional). Factories import their metric module when called, so
-listing metrics stays cheap. Add new metrics as further registrations below.
+The registry (`petar_bench.registry.metrics`) reads this table when it is first asked for a
+metric. Nothing here imports a metric module: a row names its class as "module:Class", and
+the module is imported when the metric is created, so listing metrics stays cheap. Options a
+user passes (`-o KEY=VALUE`) reach the class as keyword arguments after the fixed ones.
+
+Third-party metrics register through the entry-point group ``petar_bench.metrics`` instead.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from petar_bench.metrics.base import Metric
-from petar_bench.registry import metrics
+from petar_bench.registry import Entry
 
-# ---- lexical (COCO caption evaluation, pycocoevalcap-compatible) -----------------------
+if TYPE_CHECKING:
+    from petar_bench.metrics.base import Metric
 
-
-@metrics.register("bleu1", description="BLEU-1, corpus, PTB tokens (pycocoevalcap)")
-def bleu1() -> Metric:
-    from petar_bench.metrics.bleu import Bleu1
-
-    return Bleu1()
-
-
-@metrics.register("bleu2", description="BLEU-2, corpus, PTB tokens (pycocoevalcap)")
-def bleu2() -> Metric:
-    from petar_bench.metrics.bleu import Bleu2
-
-    return Bleu2()
-
-
-@metrics.register("bleu3", description="BLEU-3, corpus, PTB tokens (pycocoevalcap)")
-def bleu3() -> Metric:
-    from petar_bench.metrics.bleu import Bleu3
-
-    return Bleu3()
-
-
-@metrics.register("bleu4", description="BLEU-4, corpus, PTB tokens (pycocoevalcap)")
-def bleu4() -> Metric:
-    from petar_bench.metrics.bleu import Bleu4
-
-    return Bleu4()
-
-
-@metrics.register("rouge_l", description="ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)")
-def rouge_l() -> Metric:
-    from petar_bench.metrics.rouge import RougeL
-
-    return RougeL()
-
-
-@metrics.register("cider", description="CIDEr-D, DF from the evaluated set (pycocoevalcap)")
-def cider() -> Metric:
-    from petar_bench.metrics.cider import CiderD
-
-    return CiderD()
-
-
-@metrics.register("meteor", description="METEOR 1.5, pooled (pycocoevalcap's jar)", needs=("java",))
-def meteor(**options: Any) -> Metric:
-    """Options: timeout_s (per answer line, default 120), prestart (default True)."""
-    from petar_bench.metrics.meteor import Meteor
-
-    return Meteor(**options)
-
-
-# ---- embedding ---------------------------------------------------------------------------
-
-
-@metrics.register(
-    "bertscore",
-    description="BERTScore F1 (default roberta-large, layer 17), mean",
-    needs=("torch", "model"),
+#: What `run`, `score` and `demo` compute when no --metrics is given.
+DEFAULT_METRICS: tuple[str, ...] = (
+    "bleu1",
+    "bleu4",
+    "rouge_l",
+    "meteor",
+    "cider",
+    "pet_region_acc",
+    "pet_laterality_acc",
+    "pet_suvmax_fidelity",
 )
-def bertscore(**options: Any) -> Metric:
-    """Options: model, layer, idf, rescale, baseline_path, batch_size, device."""
-    from petar_bench.metrics.bertscore import BertScore
-
-    return BertScore(**options)
 
 
-# ---- M3D / PETAR-script compatible variants (Hugging Face evaluate) ---------------------
+@dataclass(frozen=True)
+class MetricSpec:
+    """One row of the catalogue."""
+
+    id: str
+    target: str  # "module:Class" (module relative to petar_bench.metrics)
+    description: str
+    needs: tuple[str, ...] = ()
+    fixed: Mapping[str, object] = field(default_factory=dict)
+
+    def factory(self) -> Callable[..., Metric]:
+        """A `(**options) -> Metric` that imports the metric's module only when called."""
+        module_name, _, class_name = self.target.partition(":")
+        fixed = dict(self.fixed)
+
+        def create(**options: object) -> Metric:
+            module = importlib.import_module(f"petar_bench.metrics.{module_name}")
+            metric: Metric = getattr(module, class_name)(**fixed, **options)
+            return metric
+
+        create.__doc__ = self.description
+        return create
 
 
-@metrics.register("bleu1_m3d", description="BLEU-1 per sample, mean (HF evaluate, 13a)")
-def bleu1_m3d() -> Metric:
-    from petar_bench.metrics.m3d_compat import Bleu1M3D
+_COCO = "PTB tokens (pycocoevalcap)"
 
-    return Bleu1M3D()
+_TEXT: tuple[MetricSpec, ...] = (
+    # lexical (COCO caption evaluation, pycocoevalcap-compatible)
+    MetricSpec("bleu1", "bleu:Bleu1", f"BLEU-1, corpus, {_COCO}"),
+    MetricSpec("bleu2", "bleu:Bleu2", f"BLEU-2, corpus, {_COCO}"),
+    MetricSpec("bleu3", "bleu:Bleu3", f"BLEU-3, corpus, {_COCO}"),
+    MetricSpec("bleu4", "bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
+    MetricSpec("rouge_l", "rouge:RougeL", "ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)"),
+    MetricSpec("cider", "cider:CiderD", "CIDEr-D, DF from the evaluated set (pycocoevalcap)"),
+    # options: timeout_s (per answer line, default 120), prestart (default True)
+    MetricSpec(
+        "meteor", "meteor:Meteor", "METEOR 1.5, pooled (pycocoevalcap's jar)", needs=("java",)
+    ),
+    # embedding; options: model, layer, idf, rescale, baseline_path, batch_size, device
+    MetricSpec(
+        "bertscore",
+        "bertscore:BertScore",
+        "BERTScore F1 (default roberta-large, layer 17), mean",
+        needs=("torch", "model"),
+    ),
+    # M3D / PETAR-script compatible variants (Hugging Face evaluate); option: use_stemmer
+    MetricSpec("bleu1_m3d", "m3d_compat:Bleu1M3D", "BLEU-1 per sample, mean (HF evaluate, 13a)"),
+    MetricSpec("rouge1", "m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
+    MetricSpec("rougeL_rs", "m3d_compat:RougeLRougeScore", "ROUGE-L F (rouge-score), mean"),
+)
+
+_JUDGE: tuple[MetricSpec, ...] = (
+    MetricSpec(
+        "green",
+        "green.metric:GreenMetric",
+        "GREEN LLM-judge score (judge model via transformers or an OpenAI-compatible URL)",
+        needs=("model or server",),
+    ),
+)
 
 
-@metrics.register("rouge1", description="ROUGE-1 F (rouge-score), mean")
-def rouge1(use_stemmer: bool = False) -> Metric:
-    from petar_bench.metrics.m3d_compat import Rouge1
+def _field_rows() -> tuple[MetricSpec, ...]:
+    rows = []
+    for name in ("region", "organ", "laterality"):
+        rows += [
+            MetricSpec(
+                f"pet_{name}_acc",
+                "pet_fields:FieldAccuracy",
+                f"PET {name} accuracy where both sides state it",
+                fixed={"field": name},
+            ),
+            MetricSpec(
+                f"pet_{name}_acc_strict",
+                "pet_fields:FieldAccuracy",
+                f"PET {name} accuracy, omission counts as error",
+                fixed={"field": name, "strict": True},
+            ),
+        ]
+    return tuple(rows)
 
-    return Rouge1(use_stemmer=use_stemmer)
+
+_PET: tuple[MetricSpec, ...] = _field_rows() + (
+    MetricSpec(
+        "pet_suvmax_mae",
+        "pet_fields:FieldError",
+        "PET SUVmax absolute error where both state it (lower is better)",
+        fixed={"field": "suv_max"},
+    ),
+    MetricSpec(
+        "pet_slice_mae",
+        "pet_fields:FieldError",
+        "PET axial slice absolute error where both state it (lower is better)",
+        fixed={"field": "slice"},
+    ),
+    MetricSpec(
+        "pet_suvmax_fidelity",
+        "pet_fields:NumericFidelity",
+        "share of stated SUVmax values that match the image",
+        needs=("measurements",),
+        fixed={"kind": "suv_max"},
+    ),
+    MetricSpec(
+        "pet_size_fidelity",
+        "pet_fields:NumericFidelity",
+        "share of stated lesion sizes that match the image",
+        needs=("measurements",),
+        fixed={"kind": "size_mm"},
+    ),
+)
+
+#: Text metrics that also exist "masked": SUVmax, slice and size numbers replaced by [#].
+MASKED_BASES: tuple[str, ...] = (
+    "bleu1",
+    "bleu2",
+    "bleu3",
+    "bleu4",
+    "rouge_l",
+    "meteor",
+    "cider",
+    "bertscore",
+    "bleu1_m3d",
+)
 
 
-@metrics.register("rougeL_rs", description="ROUGE-L F (rouge-score), mean")
-def rouge_l_rs(use_stemmer: bool = False) -> Metric:
-    from petar_bench.metrics.m3d_compat import RougeLRougeScore
+def _masked_rows() -> tuple[MetricSpec, ...]:
+    text = {spec.id: spec for spec in _TEXT}
+    return tuple(
+        MetricSpec(
+            f"{base}_masked",
+            "pet_fields:MaskedTextMetric",
+            f"{base} with SUVmax, slice and size numbers masked as [#]",
+            needs=text[base].needs,  # a masked metric needs what its base needs
+            fixed={"base_id": base},
+        )
+        for base in MASKED_BASES
+    )
 
-    return RougeLRougeScore(use_stemmer=use_stemmer)
+
+CATALOG: tuple[MetricSpec, ...] = _TEXT + _JUDGE + _PET + _masked_rows()
 
 
-import petar_bench.metrics.green.register, petar_bench.metrics.pet_fields  # noqa: E401, E402, F401, I001 - registers green, pet_*, *_masked
+def builtin_entries() -> list[Entry[Metric]]:
+    """The table as registry entries (read by `petar_bench.registry.metrics`)."""
+    return [Entry(s.id, s.factory(), s.description, s.needs) for s in CATALOG]

@@ -31,7 +31,7 @@ from petar_bench.metrics._coco import (
     ngram_table,
 )
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 
 SIGMA = 6.0
 SUBSET_WARNING = (
@@ -89,12 +89,15 @@ def cider_d_scores(
     return np.asarray(scores, dtype=np.float64)
 
 
-class CiderD(Metric):
+class CiderD(MeanMetric):
     """CIDEr-D (pycocoevalcap), DF from the full evaluated reference set; corpus = mean."""
 
     id = "cider"
     higher_is_better = True
     description = "CIDEr-D (x10, sigma 6), PTB tokens, DF from the evaluated references"
+
+    def resample_note(self) -> str:
+        return "-fixed-df"  # document frequencies come from the full set, not each resample
 
     def signature(self) -> str:
         return build_signature(
@@ -122,7 +125,3 @@ class CiderD(Metric):
             extras={"df_samples": len(ref_tok), "split_fingerprint": context.split_fingerprint},
             warnings=warnings,
         )
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(np.mean(stats[:, 0])) if stats.shape[0] else 0.0

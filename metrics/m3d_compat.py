@@ -28,7 +28,7 @@ import numpy as np
 
 from petar_bench.metrics._lcs import lcs_length
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
 # mteval-v13a as sacrebleu applies it (punctuation split off; "." and "," kept inside numbers).
@@ -65,7 +65,7 @@ def nmt_bleu1(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
     return geo_mean * bp
 
 
-class Bleu1M3D(Metric):
+class Bleu1M3D(MeanMetric):
     """BLEU-1 per sample, averaged (HF evaluate 'bleu', max_order=1, 13a tokens)."""
 
     id = "bleu1_m3d"
@@ -93,10 +93,6 @@ class Bleu1M3D(Metric):
             hyp_tok, ref_tok = tokenize_13a(pred), tokenize_13a(ref)
             rows.append([nmt_bleu1(hyp_tok, ref_tok), len(hyp_tok), len(ref_tok)])
         return SampleStats(values=np.asarray(rows, dtype=np.float64).reshape(-1, 3))
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(np.mean(stats[:, 0])) if stats.shape[0] else 0.0
 
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -145,7 +141,7 @@ def _porter() -> Callable[[str], str]:
     return porter.PorterStemmer().stem
 
 
-class _RougeScore(Metric):
+class _RougeScore(MeanMetric):
     """rouge-score F-measure, per sample; corpus = mean."""
 
     higher_is_better = True
@@ -177,10 +173,6 @@ class _RougeScore(Metric):
             for pred, ref in zip(predictions, references, strict=True)
         ]
         return SampleStats(values=np.asarray(rows, dtype=np.float64).reshape(-1, 3))
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(np.mean(stats[:, 0])) if stats.shape[0] else 0.0
 
 
 class Rouge1(_RougeScore):

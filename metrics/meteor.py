@@ -33,7 +33,7 @@ import numpy as np
 from petar_bench.metrics._coco import COMPAT, TOKENIZER_FIELD, coco_tokens
 from petar_bench.metrics._java import LineProcess, LineProcessError, java_executable
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import ColumnSumMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
 JAR_ENV = "PETAR_BENCH_METEOR_JAR"
@@ -163,10 +163,15 @@ def with_pooled_chunks(raw: np.ndarray) -> np.ndarray:
 
 def pooled_row(stats: np.ndarray) -> np.ndarray:
     """One jar statistics row for a set of samples, summed as METEOR's EVAL sums them."""
-    total = np.asarray(stats, dtype=np.float64).sum(axis=0)
-    row = total[: len(JAR_COLUMNS)].copy()
-    row[_CHUNKS] = total[len(JAR_COLUMNS)]
-    return row
+    return pooled_rows(np.asarray(stats, dtype=np.float64).sum(axis=0, keepdims=True))[0]
+
+
+def pooled_rows(sums: np.ndarray) -> np.ndarray:
+    """Jar statistics rows from rows of our column sums: the pooled chunks replace the jar's."""
+    sums = np.atleast_2d(np.asarray(sums, dtype=np.float64))
+    rows = sums[:, : len(JAR_COLUMNS)].copy()
+    rows[:, _CHUNKS] = sums[:, len(JAR_COLUMNS)]
+    return rows
 
 
 def meteor_scores(stats: np.ndarray) -> np.ndarray:
@@ -191,7 +196,7 @@ def meteor_scores(stats: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
 
 
-class Meteor(Metric):
+class Meteor(ColumnSumMetric):
     """METEOR 1.5 via the pycocoevalcap jar; statistics pooled over the corpus."""
 
     id = "meteor"
@@ -228,11 +233,8 @@ class Meteor(Metric):
         raw = segment_stats(pred_tok, [[r] for r in ref_tok], self.timeout_s)
         return SampleStats(values=with_pooled_chunks(raw), extras={"columns": list(COLUMNS)})
 
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        if stats.shape[0] == 0:
-            return 0.0
-        return float(meteor_scores(pooled_row(stats))[0])
+    def score_sums(self, sums: np.ndarray) -> np.ndarray:
+        return meteor_scores(pooled_rows(sums))
 
     def per_sample(self, stats: np.ndarray) -> np.ndarray:
         stats = np.asarray(stats, dtype=np.float64).reshape(-1, len(COLUMNS))

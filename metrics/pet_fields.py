@@ -28,10 +28,16 @@ import numpy as np
 
 from petar_bench.findings import split_labelled_fields
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import (
+    CountRatioMetric,
+    Metric,
+    SampleStats,
+    ScoringContext,
+    count_ratio,
+)
 from petar_bench.metrics.numbers import mask_numbers, values_of
 from petar_bench.records import LesionRecord
-from petar_bench.registry import Entry, metrics
+from petar_bench.registry import metrics
 from petar_bench.vocabulary import canonical_organ, canonical_region, find_laterality
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -134,29 +140,13 @@ def _pairs(
     ]
 
 
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+class _FieldMetric(CountRatioMetric):
+    """A PET field metric: counts per sample, value = a ratio of two summed counts."""
 
-
-class _SumRatioMetric(Metric):
-    """A value = sum(column num) / sum(column den): exact on any subset, fast in bulk."""
-
-    num_col: ClassVar[int] = 0
-    den_col: ClassVar[int] = 1
     columns: ClassVar[tuple[str, ...]] = ()
 
     def aggregate(self, stats: np.ndarray) -> float:
-        sums = np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)).sum(axis=0)
-        return float(_ratio(sums[self.num_col], sums[self.den_col]))
-
-    def aggregate_batch(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        sums = np.asarray(weights, dtype=np.float64) @ np.asarray(stats, dtype=np.float64)
-        return _ratio(sums[:, self.num_col], sums[:, self.den_col])
-
-    def per_sample(self, stats: np.ndarray) -> np.ndarray:
-        stats = np.asarray(stats, dtype=np.float64)
-        return _ratio(stats[:, self.num_col], stats[:, self.den_col])
+        return super().aggregate(np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)))
 
     # Field metrics compare the parsed prediction with the parsed reference, row by row;
     # subclasses give `_row` (one sample's statistics) and `details` (extras from sums).
@@ -175,7 +165,7 @@ class _SumRatioMetric(Metric):
         return {}
 
 
-class FieldAccuracy(_SumRatioMetric):
+class FieldAccuracy(_FieldMetric):
     """Region / organ / laterality agreement between prediction and reference."""
 
     higher_is_better: ClassVar[bool] = True
@@ -195,7 +185,7 @@ class FieldAccuracy(_SumRatioMetric):
         self.strict = strict
         self.id = f"pet_{field}_acc" + ("_strict" if strict else "")
         # Omission-as-error divides by every reference-stated lesion.
-        self.den_col = 2 if strict else 1  # type: ignore[misc]
+        self.den_col = 2 if strict else 1
 
     def _row(self, pred: ParsedFinding, ref: ParsedFinding) -> list[float]:
         p, r = getattr(pred, self.field), getattr(ref, self.field)
@@ -215,9 +205,9 @@ class FieldAccuracy(_SumRatioMetric):
     def details(self, stats: np.ndarray) -> dict[str, Any]:
         s = np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)).sum(axis=0)
         return {
-            "accuracy_stated_both": _none(_ratio(s[0], s[1])),
-            "accuracy_omission_as_error": _none(_ratio(s[0], s[2])),
-            "coverage": _none(_ratio(s[1], s[2])),
+            "accuracy_stated_both": _none(count_ratio(s[0], s[1])),
+            "accuracy_omission_as_error": _none(count_ratio(s[0], s[2])),
+            "coverage": _none(count_ratio(s[1], s[2])),
             "n_stated_both": int(s[1]),
             "n_stated_ref": int(s[2]),
             "n_stated_pred": int(s[3]),
@@ -236,7 +226,7 @@ class FieldAccuracy(_SumRatioMetric):
         )
 
 
-class FieldError(_SumRatioMetric):
+class FieldError(_FieldMetric):
     """Mean absolute error of SUVmax or slice over lesions where both sides state it."""
 
     higher_is_better: ClassVar[bool] = False
@@ -272,9 +262,9 @@ class FieldError(_SumRatioMetric):
     def details(self, stats: np.ndarray) -> dict[str, Any]:
         s = np.asarray(stats, dtype=np.float64).reshape(-1, len(self.columns)).sum(axis=0)
         return {
-            "coverage": _none(_ratio(s[1], s[2])),
-            "within_tolerance": _none(_ratio(s[3], s[1])),
-            "within_tolerance_omission_as_error": _none(_ratio(s[3], s[2])),
+            "coverage": _none(count_ratio(s[1], s[2])),
+            "within_tolerance": _none(count_ratio(s[3], s[1])),
+            "within_tolerance_omission_as_error": _none(count_ratio(s[3], s[2])),
             "tolerance": self.tolerance,
             "n_stated_both": int(s[1]),
             "n_stated_ref": int(s[2]),
@@ -293,7 +283,7 @@ class FieldError(_SumRatioMetric):
         )
 
 
-class NumericFidelity(_SumRatioMetric):
+class NumericFidelity(_FieldMetric):
     """Share of stated SUVmax / size values that agree with the image measurement."""
 
     higher_is_better: ClassVar[bool] = True
@@ -389,6 +379,9 @@ class MaskedTextMetric(Metric):
     def per_sample(self, stats: np.ndarray) -> np.ndarray:
         return self.base.per_sample(stats)
 
+    def resample_note(self) -> str:
+        return self.base.resample_note()
+
     def signature(self) -> str:
         return f"{self.base.signature()}|mask:suvmax,slice,size->[#]"
 
@@ -399,72 +392,3 @@ def _none(x: Any) -> float | None:
 
 
 # -- registration ------------------------------------------------------------------------
-MASKED_BASES: tuple[str, ...] = (
-    "bleu1",
-    "bleu2",
-    "bleu3",
-    "bleu4",
-    "rouge_l",
-    "meteor",
-    "cider",
-    "bertscore",
-    "bleu1_m3d",
-)
-
-
-def _add(name: str, description: str, factory: Any, needs: tuple[str, ...] = ()) -> None:
-    metrics.add(Entry(name, factory, description, needs))
-
-
-def _accuracy(field: str, strict: bool) -> Any:
-    return lambda **options: FieldAccuracy(field, strict=strict, **options)
-
-
-def _masked(base: str) -> Any:
-    return lambda **options: MaskedTextMetric(base, **options)
-
-
-def _register() -> None:
-    for field in ("region", "organ", "laterality"):
-        _add(
-            f"pet_{field}_acc",
-            f"PET {field} accuracy where both sides state it",
-            _accuracy(field, False),
-        )
-        _add(
-            f"pet_{field}_acc_strict",
-            f"PET {field} accuracy, omission counts as error",
-            _accuracy(field, True),
-        )
-    _add(
-        "pet_suvmax_mae",
-        "PET SUVmax absolute error where both state it (lower is better)",
-        lambda **o: FieldError("suv_max", **o),
-    )
-    _add(
-        "pet_slice_mae",
-        "PET axial slice absolute error where both state it (lower is better)",
-        lambda **o: FieldError("slice", **o),
-    )
-    _add(
-        "pet_suvmax_fidelity",
-        "share of stated SUVmax values that match the image",
-        lambda **o: NumericFidelity("suv_max", **o),
-        ("measurements",),
-    )
-    _add(
-        "pet_size_fidelity",
-        "share of stated lesion sizes that match the image",
-        lambda **o: NumericFidelity("size_mm", **o),
-        ("measurements",),
-    )
-    for base in MASKED_BASES:
-        _add(
-            f"{base}_masked",
-            f"{base} with SUVmax, slice and size numbers masked as [#]",
-            _masked(base),
-            metrics.get(base).needs,  # a masked metric needs what its base needs
-        )
-
-
-_register()

@@ -16,7 +16,7 @@ import numpy as np
 from petar_bench.metrics._coco import COMPAT, TOKENIZER_FIELD, coco_tokens
 from petar_bench.metrics._lcs import lcs_length
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 
 BETA = 1.2
 
@@ -31,7 +31,7 @@ def rouge_l_coco(candidate: str, reference: str, beta: float = BETA) -> float:
     return ((1 + beta**2) * prec * rec) / float(rec + beta**2 * prec)
 
 
-class RougeL(Metric):
+class RougeL(MeanMetric):
     """COCO ROUGE-L (LCS F-measure, beta 1.2), per sample; corpus = mean."""
 
     id = "rouge_l"
@@ -55,7 +55,3 @@ class RougeL(Metric):
         pred_tok, ref_tok = coco_tokens(predictions, references)
         scores = [rouge_l_coco(p, r) for p, r in zip(pred_tok, ref_tok, strict=True)]
         return SampleStats(values=np.asarray(scores, dtype=np.float64).reshape(-1, 1))
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(np.mean(stats[:, 0])) if stats.shape[0] else 0.0

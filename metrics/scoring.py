@@ -179,16 +179,6 @@ def _patients(
 
 
 # -- scoring -----------------------------------------------------------------------------
-def _fixed_state(metric_id: str, signature: str) -> str:
-    """What corpus-level state the resamples keep fixed at the full set (said in the tag)."""
-    base = metric_id.removesuffix("_masked")
-    if base.startswith("cider"):
-        return "-fixed-df"
-    if base.startswith("bertscore") and "idf:yes" in signature:
-        return "-fixed-idf"
-    return ""
-
-
 def _jsonable(value: Any) -> Any:
     """Extras as plain JSON values (numpy scalars and arrays, tuples, NaN -> None)."""
     if isinstance(value, dict):
@@ -347,7 +337,7 @@ def _record(
     report.metrics[metric_id] = MetricScore(
         value=_none(ci.value),
         ci95=_ci(ci),
-        signature=f"{signature}|{ci.tag()}{_fixed_state(metric_id, signature)}",
+        signature=f"{signature}|{ci.tag()}{metric.resample_note()}",
         higher_is_better=bool(metric.higher_is_better),
         n=report.n,
         extras=_jsonable(dict(result.extras)),

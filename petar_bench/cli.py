@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from petar_bench.errors import UserError
+from petar_bench.metrics import catalog as metric_catalog
 
 app = typer.Typer(
     name="petar-bench",
@@ -42,9 +43,7 @@ app.add_typer(leaderboard_app, name="leaderboard")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_METRICS = (
-    "bleu1,bleu4,rouge_l,meteor,cider,pet_region_acc,pet_laterality_acc,pet_suvmax_fidelity"
-)
+DEFAULT_METRICS = ",".join(metric_catalog.DEFAULT_METRICS)
 
 
 def _split_list(text: str | None) -> tuple[str, ...]:
@@ -185,7 +184,7 @@ def demo(
 ) -> None:
     """Score the three non-neural baselines on the synthetic demo test split (no GPU, no data,
     no weights needed) and print them side by side."""
-    from petar_bench.demo import run_demo
+    from petar_bench.commands.demo import run_demo
 
     run_demo(output_dir=output_dir, metrics=_split_list(metrics), console=console)
 
@@ -267,7 +266,7 @@ def score(
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
 ) -> None:
     """Score a predictions file against references (no images needed)."""
-    from petar_bench.scoring_cli import score_files
+    from petar_bench.commands.score import score_files
 
     score_files(
         predictions,
@@ -307,7 +306,7 @@ def compare(
     Both runs must be on the same split fingerprint and sample ids. Prints, per metric, the
     two corpus values, the difference (effect size) and the approximate-randomization
     p-value from permuting whole patients."""
-    from petar_bench.leaderboard.compare import compare_cli
+    from petar_bench.commands.compare import compare_cli
 
     compare_cli(
         run_a,
@@ -331,7 +330,7 @@ def data_synth(
     seed: Annotated[int, typer.Option(help="Generator seed (the demo uses 0).")] = 0,
 ) -> None:
     """Generate the synthetic PET/CT dataset deterministically from a seed."""
-    from petar_bench.datasets.commands import synth
+    from petar_bench.commands.data import synth
 
     synth(output=output, seed=seed, console=console)
 
@@ -343,7 +342,7 @@ def data_verify(
     ] = "demo",
 ) -> None:
     """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
-    from petar_bench.datasets.commands import verify
+    from petar_bench.commands.data import verify
 
     verify(dataset, console=console)
 
@@ -354,7 +353,7 @@ def data_verify(
 @ls_app.command("models")
 def ls_models() -> None:
     """Model adapters (built-in and from the 'petar_bench.models' entry point)."""
-    from petar_bench.listing import list_models
+    from petar_bench.commands.listing import list_models
 
     list_models(console)
 
@@ -362,7 +361,7 @@ def ls_models() -> None:
 @ls_app.command("metrics")
 def ls_metrics() -> None:
     """Metrics with their signatures and what each needs (Java, a model, a server)."""
-    from petar_bench.listing import list_metrics
+    from petar_bench.commands.listing import list_metrics
 
     list_metrics(console)
 
@@ -370,7 +369,7 @@ def ls_metrics() -> None:
 @ls_app.command("datasets")
 def ls_datasets() -> None:
     """Datasets by name (any directory with a manifest.json works too)."""
-    from petar_bench.listing import list_datasets
+    from petar_bench.commands.listing import list_datasets
 
     list_datasets(console)
 
@@ -397,7 +396,7 @@ def leaderboard_show(
     entries: EntriesOption = None,
 ) -> None:
     """Print the leaderboard in the terminal, section by section."""
-    from petar_bench.leaderboard.commands import show
+    from petar_bench.commands.leaderboard import show
 
     show(board=board, console=console, entry=entry, extra=entries or ())
 
@@ -414,7 +413,7 @@ def leaderboard_render(
 ) -> None:
     """Render the board as Markdown or a self-contained static HTML page (sortable columns,
     CIs, tie groups, bar charts with error bars, provenance per entry)."""
-    from petar_bench.leaderboard.commands import render
+    from petar_bench.commands.leaderboard import render
 
     render(format=format, output=output, board=board, console=console, extra=entries or ())
 
@@ -475,7 +474,7 @@ def leaderboard_submit(
     """Validate a predictions file, score it with the official suite and write a board entry.
 
     Nothing is written when anything is wrong; the message names the offending ids or lines."""
-    from petar_bench.leaderboard.commands import submit
+    from petar_bench.commands.leaderboard import submit
 
     submit(
         predictions,

@@ -1,9 +1,12 @@
 """Registries of model adapters, metrics and datasets.
 
-Built-in entries register with a decorator when their module is imported; the registry
-imports those modules lazily (the list below), so `import petar_bench` stays light.
-Third-party adapters register through the entry-point group ``petar_bench.models``:
-the entry point names a factory ``(**options) -> Adapter`` (an Adapter subclass works too).
+Built-in models and datasets register with a decorator when their module is imported;
+built-in metrics are one table (`petar_bench.metrics.catalog`). The registry imports them
+lazily (the lists below), so `import petar_bench` stays light. Third-party adapters and
+metrics register through the entry-point groups ``petar_bench.models`` and
+``petar_bench.metrics``: the entry point names a factory ``(**options) -> Adapter`` (or
+``-> Metric``); a class works too. A plugin that fails to load is listed with its error
+(`petar-bench ls`) and refuses to be created; it never breaks the other entries.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from petar_bench.errors import UserError, did_you_mean
 T = TypeVar("T")
 
 MODEL_ENTRY_POINT_GROUP = "petar_bench.models"
+METRIC_ENTRY_POINT_GROUP = "petar_bench.metrics"
+_ENTRY_POINT_GROUPS = {"models": MODEL_ENTRY_POINT_GROUP, "metrics": METRIC_ENTRY_POINT_GROUP}
 
 # Modules whose import registers the built-in entries. Importing them is cheap: heavy
 # libraries load inside the factories, not at module import.
 _BUILTIN_MODULES = {
     "models": ["petar_bench.baselines.nonneural", "petar_bench.baselines.lamed.adapters"],
-    "metrics": ["petar_bench.metrics.catalog"],
     "datasets": ["petar_bench.datasets.catalog"],
 }
+# Modules whose `builtin_entries()` returns the built-in entries as a table.
+_BUILTIN_TABLES = {"metrics": "petar_bench.metrics.catalog"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class Entry(Generic[T]):
     description: str
     needs: tuple[str, ...] = ()  # e.g. ("weights",), ("java",), ("torch",)
     source: str = "builtin"
+    #: Why a plugin could not be loaded (its factory then raises a UserError saying so).
+    error: str | None = None
 
 
 @dataclass
@@ -63,31 +71,45 @@ class Registry(Generic[T]):
             return
         self._loaded = True
         for module in _BUILTIN_MODULES.get(self.kind, []):
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                # A built-in module that is not written yet must not break the others.
-                if exc.name is None or not module.startswith(exc.name):
-                    raise
-        if self.kind == "models":
-            self._load_entry_points()
+            importlib.import_module(module)
+        table = _BUILTIN_TABLES.get(self.kind)
+        if table is not None:
+            for entry in importlib.import_module(table).builtin_entries():
+                self.add(entry)
+        group = _ENTRY_POINT_GROUPS.get(self.kind)
+        if group is not None:
+            self._load_entry_points(group)
 
-    def _load_entry_points(self) -> None:
+    def _load_entry_points(self, group: str) -> None:
         from importlib.metadata import entry_points
 
-        for point in entry_points(group=MODEL_ENTRY_POINT_GROUP):
+        for point in entry_points(group=group):
             if point.name in self._entries:
                 continue
-            factory = point.load()
+            try:
+                factory = point.load()
+            except Exception as exc:  # a broken plugin is reported, never fatal to the rest
+                self.add(self._broken(point.name, point.value, exc))
+                continue
             doc = (getattr(factory, "__doc__", None) or "").strip().splitlines()
             self.add(
                 Entry(
                     point.name,
                     factory,
-                    doc[0] if doc else "third-party adapter",
+                    doc[0] if doc else f"third-party {self.kind[:-1]}",
                     source=point.value,
                 )
             )
+
+    def _broken(self, name: str, source: str, exc: Exception) -> Entry[T]:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+        message = f"{self.kind[:-1]} plugin {name!r} ({source}) could not be loaded: {error}"
+
+        def refuse(**options: Any) -> T:
+            raise UserError(f"{message}; reinstall or fix the package that provides it")
+
+        return Entry(name, refuse, f"broken plugin: {error}", source=source, error=error)
 
     def names(self) -> list[str]:
         self._load()

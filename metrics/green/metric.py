@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.green.backends import MAX_TOTAL_TOKENS, JudgeBackend, make_backend
 from petar_bench.metrics.green.parser import JudgeParse, parse_judge_output
 from petar_bench.metrics.green.prompt import (
@@ -65,7 +65,7 @@ def judge_unavailable(message: str, metric_id: str = "green") -> Exception:
     return MetricUnavailable(metric_id, message)
 
 
-class GreenMetric(Metric):
+class GreenMetric(MeanMetric):
     id: ClassVar[str] = "green"
     higher_is_better: ClassVar[bool] = True
     description: ClassVar[str] = (
@@ -199,15 +199,6 @@ class GreenMetric(Metric):
         if failed:
             out.append(f"GREEN: {failed} judge requests failed after retries (scored 0)")
         return out
-
-    def aggregate(self, stats: np.ndarray) -> float:
-        stats = np.asarray(stats, dtype=np.float64)
-        return float(stats[:, 0].mean()) if len(stats) else float("nan")
-
-    def aggregate_batch(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        weights = np.asarray(weights, dtype=np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return (weights @ np.asarray(stats, dtype=np.float64)[:, 0]) / weights.sum(axis=1)
 
     def signature(self) -> str:
         who = (

@@ -1,9 +1,9 @@
 """Tracer-specific physiologic uptake (SUV) and CT attenuation (HU) per tissue.
 
 Every value is a range, and each patient draws its own value from it (published organ SUVs
-vary by 20-30 % between patients and scanners). Ranges follow
-/work/shared/reference/pet_physiology_facts.md (sections 1 and 3); rows marked [est] there are
-estimates and are tunable defaults here too. Mean organ SUVs are used (not SUVmax), because
+vary by 20-30 % between patients and scanners). Ranges follow published organ SUVs and HU
+values (the sources are named in the comments beside each row); rows marked [est] are
+estimates and are tunable defaults. Mean organ SUVs are used (not SUVmax), because
 the image is built from activity concentrations; blur and noise then make the maxima.
 """
 

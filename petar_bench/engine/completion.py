@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from petar_bench.console import plain, show_scores, warning
 from petar_bench.engine.config import RunConfig
-from petar_bench.engine.display import plain, show_scores, warning
 from petar_bench.engine.finalize import (
     Collected,
     Scorer,
@@ -20,6 +22,8 @@ from petar_bench.engine.finalize import (
     write_scores,
 )
 from petar_bench.engine.layout import RunLayout
+from petar_bench.engine.request import RunResult
+from petar_bench.engine.shards import Shard
 from petar_bench.errors import UserError
 from petar_bench.records import LesionRecord
 
@@ -70,3 +74,56 @@ def complete_run(
         show_scores(console, config.model, report, synthetic=config.synthetic)
         plain(console, f"scores written to {layout.scores}")
     return Completion(scored=True, scores=report)
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Where a process stands: counts of the run's samples and its place among processes."""
+
+    n_samples: int
+    n_generated: int = 0
+    n_reused: int = 0
+    n_failed: int = 0
+    shard: Shard | None = None
+    rank: int = 0
+    world_size: int = 1
+
+
+def run_result(
+    layout: RunLayout,
+    run_key: str,
+    counts: RunCounts,
+    *,
+    store_path: Path | None,
+    collected: Collected | None = None,
+    done: Completion | None = None,
+) -> RunResult:
+    """The one place a RunResult is built: a finished run (with `collected` and `done`:
+    its final files and scores) or a shard/rank still waiting for the others."""
+    base = RunResult(
+        run_dir=layout.root,
+        run_key=run_key,
+        store_path=store_path,
+        n_samples=counts.n_samples,
+        n_generated=counts.n_generated,
+        n_reused=counts.n_reused,
+        n_failed=counts.n_failed,
+        shard=counts.shard,
+        rank=counts.rank,
+        world_size=counts.world_size,
+    )
+    if collected is None or done is None:
+        return base
+    return dataclasses.replace(
+        base,
+        n_failed=len(collected.failures),
+        finalized=True,
+        complete=not collected.failures,
+        scored=done.scored,
+        config_path=layout.config,
+        predictions_path=layout.predictions,
+        failures_path=layout.failures,
+        scores_path=layout.scores if done.scored else None,
+        scores=done.scores,
+        warnings=tuple(collected.warnings),
+    )

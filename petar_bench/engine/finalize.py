@@ -19,8 +19,6 @@ from petar_bench.engine.store import Generation, add_generation, read_store
 from petar_bench.fileio import atomic_write_text
 from petar_bench.records import LesionRecord
 
-SYNTHETIC_BANNER = "SYNTHETIC DATA — not comparable to real results"
-
 #: `score_texts`-compatible callable (see petar_bench.metrics.scoring).
 Scorer = Callable[..., Any]
 
@@ -118,27 +116,19 @@ def score_run(
 ) -> Any:
     """Call the scorer with everything a metric may use (records keyed by sample id, and
     image measurements when a numeric-fidelity metric asks for them)."""
-    extra: dict[str, Any] = {}
-    from petar_bench.volumes.measured import wants_measurements
+    from petar_bench.metrics.inputs import dataset_inputs
 
-    if wants_measurements(config.metrics):
-        from petar_bench.records import read_manifest
-        from petar_bench.volumes.measured import measure_records
-
-        root = Path(config.dataset_root)
-        extra["measurements"] = measure_records(root, read_manifest(root), records)
-    return scorer(
+    inputs = dataset_inputs(
         {r.sample_id: collected.predictions[r.sample_id] for r in records},
-        {r.sample_id: r.reference for r in records},
-        list(config.metrics),
-        patient_ids={r.sample_id: r.patient_id for r in records},
-        records={r.sample_id: r for r in records},
-        full_split=config.full_split,
-        split_fingerprint=config.split_fingerprint,
+        records,
+        config.metrics,
+        root=Path(config.dataset_root),
         dataset=config.dataset,
         synthetic=config.synthetic,
-        **extra,
+        split_fingerprint=config.split_fingerprint,
+        full_split=config.full_split,
     )
+    return scorer(inputs.predictions, inputs.references, list(config.metrics), **inputs.context())
 
 
 def report_json(report: Any) -> str:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from petar_bench.engine.completion import complete_run
+from petar_bench.console import plain, warning
+from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, read_config
-from petar_bench.engine.display import plain, warning
 from petar_bench.engine.finalize import Scorer, collect_generations
 from petar_bench.engine.layout import GENERATIONS_DIR, RunLayout, header_path, parse_store_name
 from petar_bench.engine.lock import RunLock, live_holder
@@ -174,23 +174,8 @@ def merge_shards(
             f"merged {len(stores)} store files: {len(collected.predictions)} of "
             f"{len(scope.records)} samples, each exactly once -> {layout.root}",
         )
-    return RunResult(
-        run_dir=layout.root,
-        run_key=key,
-        store_path=None,
-        n_samples=len(scope.records),
-        n_reused=len(collected.predictions),
-        n_failed=len(collected.failures),
-        finalized=True,
-        complete=not collected.failures,
-        scored=done.scored,
-        config_path=layout.config,
-        predictions_path=layout.predictions,
-        failures_path=layout.failures,
-        scores_path=layout.scores if done.scored else None,
-        scores=done.scores,
-        warnings=tuple(collected.warnings),
-    )
+    counts = RunCounts(n_samples=len(scope.records), n_reused=len(collected.predictions))
+    return run_result(layout, key, counts, store_path=None, collected=collected, done=done)
 
 
 def merge_run(run_dir: Path, **options: object) -> RunResult:

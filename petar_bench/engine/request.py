@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from petar_bench.engine.shards import Shard
-
-DEFAULT_METRICS = ("bleu4", "rouge_l")
+from petar_bench.metrics.catalog import DEFAULT_METRICS
 
 
 @dataclass(frozen=True)

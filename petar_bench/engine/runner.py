@@ -20,17 +20,16 @@ from typing import Any
 from rich.console import Console
 
 from petar_bench.baselines.base import TrainingExample
-from petar_bench.engine.completion import complete_run
+from petar_bench.console import plain, progress_bar, warning
+from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, jsonable
 from petar_bench.engine.dataloading import LesionDataset, iter_batches, iter_training_examples
-from petar_bench.engine.display import plain, warning
 from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
 from petar_bench.engine.finalize import Scorer, collect_generations
 from petar_bench.engine.generate import FailureBudget, LoopCounts, generate_into_store
 from petar_bench.engine.layout import RunLayout, default_output_dir, header_path
 from petar_bench.engine.lock import RunLock, busy_message, live_holder
 from petar_bench.engine.plan import limit_warning, resolve_dataset, select_scope
-from petar_bench.engine.progress import progress_bar
 from petar_bench.engine.provenance import collect_provenance, finished
 from petar_bench.engine.request import RunRequest, RunResult
 from petar_bench.engine.runkey import compute_run_key, run_key_inputs
@@ -200,7 +199,7 @@ class _Run:
         )
         if self.ctx.is_main:
             if self.manifest.synthetic and not self.quiet:
-                from petar_bench.engine.display import print_banner
+                from petar_bench.console import print_banner
 
                 print_banner(self.console)
             note = limit_warning(self.scope, self.request.split, self.request.limit)
@@ -325,11 +324,13 @@ class _Run:
                 f"shard {self.shard} done; when all shards are done: "
                 f"petar-bench merge {self.layout.root}"
             )
-        failed = counts.failed + self.failed_before
-        return RunResult(
-            run_dir=self.layout.root,
-            run_key=self.run_key,
-            store_path=self.layout.store(self.run_key, self.shard),
+        where = self._counts(counts, failed=counts.failed + self.failed_before)
+        return run_result(
+            self.layout, self.run_key, where, store_path=self.layout.store(self.run_key, self.shard)
+        )
+
+    def _counts(self, counts: LoopCounts, failed: int) -> RunCounts:
+        return RunCounts(
             n_samples=len(self.scope.records),
             n_generated=counts.generated,
             n_reused=self.reused,
@@ -355,24 +356,11 @@ class _Run:
             console=self.console,
             quiet=self.quiet,
         )
-        return RunResult(
-            run_dir=self.layout.root,
-            run_key=self.run_key,
+        return run_result(
+            self.layout,
+            self.run_key,
+            self._counts(counts, failed=len(collected.failures)),
             store_path=self.layout.store(self.run_key, self.shard),
-            n_samples=len(self.scope.records),
-            n_generated=counts.generated,
-            n_reused=self.reused,
-            n_failed=len(collected.failures),
-            finalized=True,
-            complete=not collected.failures,
-            scored=done.scored,
-            config_path=self.layout.config,
-            predictions_path=self.layout.predictions,
-            failures_path=self.layout.failures,
-            scores_path=self.layout.scores if done.scored else None,
-            scores=done.scores,
-            shard=self.shard,
-            rank=self.ctx.rank,
-            world_size=self.ctx.world_size,
-            warnings=tuple(collected.warnings),
+            collected=collected,
+            done=done,
         )

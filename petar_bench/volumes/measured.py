@@ -22,8 +22,6 @@ from petar_bench.volumes.lesion import VolumeLoader
 
 #: Bump when the measurement conventions change (invalidates every cached file).
 MEASUREMENTS_VERSION = 1
-#: Metrics that need measurements; nothing is loaded for other metric sets.
-NEEDS_MEASUREMENTS = ("pet_suvmax_fidelity", "pet_size_fidelity")
 
 
 def _cache_path(manifest: Manifest, records: Sequence[LesionRecord]) -> Path:
@@ -71,7 +69,3 @@ def measure_records(
     with contextlib.suppress(OSError):  # a read-only cache costs a re-measurement next time
         atomic_write_json(path, found)
     return found
-
-
-def wants_measurements(metric_ids: Sequence[str]) -> bool:
-    return any(m in NEEDS_MEASUREMENTS for m in metric_ids)

@@ -70,3 +70,90 @@ def test_third_party_adapter_through_the_entry_point(tmp_path: Path) -> None:
         text=True,
     )
     assert created.stdout.strip() == "Echo.generate", created.stderr
+
+
+def _metric_plugin_site(tmp_path: Path) -> Path:
+    """A plugin package with one working metric and one entry point that cannot load."""
+    site = tmp_path / "site"
+    (site / "my_metrics").mkdir(parents=True)
+    (site / "my_metrics" / "__init__.py").write_text(
+        textwrap.dedent('''
+        import numpy as np
+        from petar_bench.metrics.base import MeanMetric, SampleStats
+
+        class ExactMatch(MeanMetric):
+            """Share of predictions equal to their reference (a plugin for tests)."""
+            id = "exact-plugin"
+            def signature(self):
+                return "impl:my-metrics|avg:mean|v:1"
+            def statistics(self, predictions, references, context):
+                rows = [[float(p == r)] for p, r in zip(predictions, references)]
+                return SampleStats(np.asarray(rows, dtype=float).reshape(-1, 1))
+    ''')
+    )
+    dist = site / "my_metrics-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-metrics\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[petar_bench.metrics]\n"
+        "exact-plugin = my_metrics:ExactMatch\n"
+        "broken-plugin = my_metrics_missing.module:Thing\n"
+    )
+    return site
+
+
+def test_third_party_metric_and_a_broken_plugin_through_the_entry_point(tmp_path: Path) -> None:
+    """`ls metrics` lists a plugin metric beside the built-ins, and a plugin that cannot be
+    imported is listed with its error instead of breaking the listing."""
+    site = _metric_plugin_site(tmp_path)
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]);"
+            "from petar_bench.cli import main; main(['ls', 'metrics'])",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+    )
+    assert listed.returncode == 0, listed.stderr
+    out = listed.stdout
+    assert "exact-plugin" in out and "impl:my-metrics|avg:mean|v:1" in out
+    assert "broken-plugin" in out and "ModuleNotFoundError" in out and "my_metrics_missing" in out
+    assert "bleu4" in out and "Traceback" not in out + listed.stderr
+    scored = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); from petar_bench import registry\n"
+            "from petar_bench.errors import UserError\n"
+            "m = registry.metrics.create('exact-plugin')\n"
+            "from petar_bench.metrics.base import ScoringContext\n"
+            "s = m.statistics(['a', 'b', 'c'], ['a', 'x', 'c'], ScoringContext(['1', '2', '3']))\n"
+            "print(round(m.aggregate(s.values), 4))\n"
+            "try:\n    registry.metrics.create('broken-plugin')\n"
+            "except UserError as exc:\n    print(exc)\n",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    lines = scored.stdout.splitlines()
+    assert lines[0] == "0.6667", scored.stderr
+    assert "metric plugin 'broken-plugin'" in lines[1] and "could not be loaded" in lines[1]
+
+
+def test_metric_catalog_is_one_table_of_every_builtin_metric() -> None:
+    from petar_bench.metrics.catalog import CATALOG, DEFAULT_METRICS, MASKED_BASES
+
+    ids = [spec.id for spec in CATALOG]
+    assert len(ids) == len(set(ids))
+    assert set(DEFAULT_METRICS) <= set(ids)
+    assert {"green", "pet_suvmax_fidelity", "pet_region_acc_strict", "bleu4_masked"} <= set(ids)
+    assert {f"{b}_masked" for b in MASKED_BASES} <= set(ids)
+    assert set(ids) <= set(registry.metrics.names())
+    for spec in CATALOG:  # every row names a class that exists (imports no heavy library)
+        module, _, name = spec.target.partition(":")
+        assert module and name, spec.id

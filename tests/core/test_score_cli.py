@@ -12,15 +12,8 @@ import pytest
 
 from petar_bench.cli import main
 
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text())["cases"]
+DATA = Path(__file__).resolve().parents[1] / "data"
+CASES = json.loads((DATA / "green/green_repro_cases.json").read_text())["cases"]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:

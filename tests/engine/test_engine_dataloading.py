@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from petar_bench.console import progress_bar, progress_callback, progress_enabled
 from petar_bench.engine.dataloading import (
     LesionDataset,
     LoadedSample,
@@ -15,7 +16,6 @@ from petar_bench.engine.dataloading import (
     _to_tensors,
     iter_batches,
 )
-from petar_bench.engine.progress import progress_bar, progress_enabled
 from petar_bench.errors import UserError
 from petar_bench.records import read_manifest
 from petar_bench.volumes.lesion import LesionInput
@@ -63,6 +63,13 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
     assert progress_enabled(tty) and not progress_enabled(pipe)
     monkeypatch.setenv("CI", "true")
     assert not progress_enabled(tty)
+    monkeypatch.setenv("CI", "1")
+    assert not progress_enabled(tty)
+    monkeypatch.setenv("CI", "false")  # switched off: both progress helpers agree
+    assert progress_enabled(tty)
+    with progress_callback(tty, "synth") as update:
+        update(2, 2)
+    assert "2/2" in tty.file.getvalue()
     monkeypatch.delenv("CI")
     with progress_bar(tty, 3, "model") as advance:
         advance(3)

@@ -12,6 +12,7 @@ from petar_bench.engine import RunRequest, read_config, read_store, run_benchmar
 from petar_bench.engine.layout import RunLayout
 from petar_bench.engine.lock import RunLock
 from petar_bench.errors import UserError
+from petar_bench.metrics.catalog import DEFAULT_METRICS
 from petar_bench.records import read_manifest
 
 
@@ -46,7 +47,7 @@ def test_run_writes_the_run_directory(tiny_dataset, tmp_path, captured):
     assert "numpy" in config.provenance.packages and config.provenance.ended_at
     call = fakes.SCORER_CALLS[-1]
     assert call["full_split"] is True and call["synthetic"] is True
-    assert call["dataset"] == "engine-tiny" and call["metric_ids"] == ["bleu4", "rouge_l"]
+    assert call["dataset"] == "engine-tiny" and call["metric_ids"] == list(DEFAULT_METRICS)
     assert set(call["records"]) == set(test_ids) and call["patient_ids"]["s02-0"] == "p1"
     assert json.loads(result.scores_path.read_text())["n"] == len(test_ids)
     assert "SYNTHETIC DATA — not comparable to real results" in captured.text

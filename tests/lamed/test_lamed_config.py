@@ -11,7 +11,9 @@ from petar_bench.baselines.lamed.config import geometry_from_config, read_config
 from petar_bench.errors import UserError
 
 CONFIG = json.loads(
-    (Path(__file__).parent / "data" / "petar4b_config_reconstructed.json").read_text()
+    (
+        Path(__file__).resolve().parents[1] / "data" / "lamed" / "petar4b_config_reconstructed.json"
+    ).read_text()
 )
 
 

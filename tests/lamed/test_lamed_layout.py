@@ -1,6 +1,6 @@
 """Parameter names and shapes: our full-size build equals the PETAR-4B checkpoint layout.
 
-The reference layout (tests/lamed/data) was rebuilt from the public release code at full
+The reference layout (tests/data/lamed) was rebuilt from the public release code at full
 size. The build happens on the meta device: about 4B parameters, nothing allocated.
 """
 

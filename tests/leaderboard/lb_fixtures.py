@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from petar_bench import registry
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
+from petar_bench.metrics.base import ColumnSumMetric, Metric, SampleStats, ScoringContext
 from petar_bench.records import Conventions, LesionRecord, Manifest, split_fingerprint
 from petar_bench.registry import Entry as RegistryEntry
 
@@ -23,7 +23,7 @@ from petar_bench.registry import Entry as RegistryEntry
 CANARY = "CANARYREF"
 
 
-class TokenF1(Metric):
+class TokenF1(ColumnSumMetric):
     """Corpus token-overlap F1 from summed counts (stats: matches, |pred|, |ref|)."""
 
     id = "lbtest_f1"
@@ -42,12 +42,8 @@ class TokenF1(Metric):
             rows.append([match, len(ptoks), len(rtoks)])
         return SampleStats(np.asarray(rows, dtype=np.float64))
 
-    def aggregate(self, stats: np.ndarray) -> float:
-        m, p, r = np.asarray(stats).sum(axis=0)
-        return float(2 * m / (p + r)) if p + r else 0.0
-
-    def per_sample(self, stats: np.ndarray) -> np.ndarray:
-        m, p, r = np.asarray(stats).T
+    def score_sums(self, sums: np.ndarray) -> np.ndarray:
+        m, p, r = np.asarray(sums).T
         return np.where(p + r > 0, 2 * m / np.maximum(p + r, 1), 0.0)
 
 

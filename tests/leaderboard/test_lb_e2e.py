@@ -20,8 +20,9 @@ from lb_fixtures import perturb, write_predictions
 from rich.console import Console
 
 from petar_bench import registry
+from petar_bench.commands import leaderboard as commands
 from petar_bench.errors import UserError
-from petar_bench.leaderboard import commands, load_board_config
+from petar_bench.leaderboard import load_board_config
 
 BOARD = "synthetic-demo"
 

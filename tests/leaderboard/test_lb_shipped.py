@@ -12,22 +12,14 @@ from petar_bench.leaderboard import load_board_config, load_paper_table, read_en
 from petar_bench.leaderboard.config import SHIPPED_DIR, shipped_board_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-FACTS = SHARED / "reference/petar_paper_facts.md"
+FACTS = DATA / "paper/petar_table2.md"
 
 
 def _facts_rows() -> dict[str, list[float]]:
     text = FACTS.read_text(encoding="utf-8")
-    section = text[text.index("## Table 2") : text.index("## Table 3")]
+    section = text[text.index("## Table 2") :]
     rows = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -56,11 +48,10 @@ def test_paper_table_is_table_2_as_published() -> None:
     assert petar.group == "reference" and petar.values["bleu"] == 0.535
     assert petar.values["cider"] == 0.457 and petar.values["green"] == 0.257
     assert by_model["Med3DVLM"].values["bartscore"] == -5.70
-    if FACTS.is_file():  # the facts file is outside the repository: checked where present
-        facts = _facts_rows()
-        assert set(facts) == set(by_model)
-        for model, values in facts.items():
-            assert [by_model[model].values[c.id] for c in table.columns] == values, model
+    facts = _facts_rows()
+    assert set(facts) == set(by_model)
+    for model, values in facts.items():
+        assert [by_model[model].values[c.id] for c in table.columns] == values, model
 
 
 def test_shipped_boards_are_valid() -> None:

@@ -1,4 +1,5 @@
-"""The leaderboard's fast aggregation path gives the same tests as the plain one."""
+"""Batched aggregation (the metric bases' matrix products) gives the same tests as the plain
+loop over resampled rows; metrics on the plain base keep the loop."""
 
 from __future__ import annotations
 
@@ -9,15 +10,9 @@ import pytest
 from lb_fixtures import ExactMatch, TokenF1
 
 from petar_bench import registry
-from petar_bench.leaderboard._stats import (
-    _RowAggregating,
-    fast_aggregator,
-    paired_delta_ci,
-    paired_test,
-    patient_effect_size,
-)
+from petar_bench.leaderboard._stats import paired_delta_ci, paired_test, patient_effect_size
 from petar_bench.metrics.base import Metric, ScoringContext
-from petar_bench.stats import paired_permutation_test
+from petar_bench.stats import corpus_values, paired_permutation_test
 
 WORDS = [
     "left",
@@ -63,29 +58,60 @@ def stats_of(metric: Metric, seed: int) -> np.ndarray:
 PATIENTS: Sequence[str] = [f"P{i // 3}" for i in range(60)]
 
 
-@pytest.mark.parametrize("metric_id", ["bleu4", "bleu1", "rouge_l", "cider", "lbtest_f1"])
-def test_fast_path_is_exact_for_sum_and_mean_metrics(metric_id: str) -> None:
+class LoopOnly:
+    """A metric seen without its batched aggregation: each resample aggregated row by row."""
+
+    def __init__(self, metric: Metric) -> None:
+        self.metric = metric
+
+    def aggregate(self, stats: np.ndarray) -> float:
+        return float(self.metric.aggregate(stats))
+
+    def per_sample(self, stats: np.ndarray) -> np.ndarray:
+        return np.asarray(self.metric.per_sample(stats))
+
+
+@pytest.mark.parametrize(
+    "metric_id", ["bleu4", "bleu1", "rouge_l", "cider", "lbtest_f1", "pet_region_acc"]
+)
+def test_batched_path_is_exact_for_sum_and_mean_metrics(metric_id: str) -> None:
     if metric_id not in registry.metrics.names():
         pytest.skip(f"{metric_id} not installed")
     metric = registry.metrics.create(metric_id)
+    assert type(metric).aggregate_batch is not Metric.aggregate_batch  # on a batched base
     a, b = stats_of(metric, 1), stats_of(metric, 2)
-    fast = fast_aggregator(metric, np.vstack([a, b]))
-    assert isinstance(fast, _RowAggregating)
-    plain = paired_permutation_test(metric, a, b, PATIENTS, n_trials=300, seed=5)
+    plain = paired_permutation_test(LoopOnly(metric), a, b, PATIENTS, n_trials=300, seed=5)
     quick = paired_test(metric, a, b, PATIENTS, n_trials=300, seed=5)
     assert quick.p_value == plain.p_value and quick.effect == pytest.approx(plain.effect)
+    weights = np.random.default_rng(3).integers(0, 3, size=(20, len(a)))
+    weights[:, 0] += 1  # never an empty resample
+    np.testing.assert_allclose(
+        corpus_values(metric, a, weights), corpus_values(LoopOnly(metric), a, weights), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("metric", [RootN(), Median()])
 def test_other_metrics_keep_their_own_aggregation(metric: Metric) -> None:
+    """A metric on the plain base (value not a function of sums or means) is aggregated by its
+    own `aggregate` on each resample, so its paired test matches the loop exactly."""
+    assert type(metric).aggregate_batch is Metric.aggregate_batch
     stats = np.random.default_rng(0).integers(0, 2, size=(40, 1)).astype(float)
-    assert fast_aggregator(metric, stats) is metric
+    weights = np.random.default_rng(1).integers(0, 3, size=(10, 40))
+    weights[:, 0] += 1
+    expected = [metric.aggregate(np.repeat(stats, row, axis=0)) for row in weights]
+    np.testing.assert_array_equal(corpus_values(metric, stats, weights), expected)
 
 
-def test_statistics_with_nan_keep_the_plain_path() -> None:
+def test_statistics_with_nan_give_what_the_loop_gives() -> None:
     stats = np.ones((10, 3))
     stats[2, 1] = np.nan
-    assert fast_aggregator(TokenF1(), stats).__class__ is TokenF1
+    weights = np.ones((3, 10), dtype=int)
+    weights[1, 2] = 0  # the resample without the NaN row is defined
+    metric = TokenF1()
+    batched = corpus_values(metric, stats, weights)
+    looped = corpus_values(LoopOnly(metric), stats, weights)
+    np.testing.assert_array_equal(np.isnan(batched), np.isnan(looped))
+    assert np.isfinite(batched[1]) and batched[1] == pytest.approx(looped[1])
 
 
 def test_delta_ci_and_effect_size() -> None:

@@ -14,15 +14,8 @@ from petar_bench.metrics.green.cache import AnswerCache
 from petar_bench.metrics.green.metric import GreenMetric
 from petar_bench.metrics.normalize import normalize_text
 
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text())["cases"]
+DATA = Path(__file__).resolve().parents[1] / "data"
+CASES = json.loads((DATA / "green/green_repro_cases.json").read_text())["cases"]
 
 
 class RecordedJudge(JudgeBackend):

@@ -19,17 +19,9 @@ from petar_bench.metrics.green.prompt import (
     template_hash,
 )
 
-# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text(encoding="utf-8"))
+CASES = json.loads((DATA / "green/green_repro_cases.json").read_text(encoding="utf-8"))
 
 WELL_FORMED = (
     "Explanation text.\n\n"

@@ -22,19 +22,9 @@ from petar_bench.metrics.errors import MetricUnavailable
 from petar_bench.metrics.green.metric import COLUMNS, GreenMetric
 from petar_bench.metrics.green.prompt import make_prompt, render_judge_input
 
-# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text(encoding="utf-8"))[
-    "cases"
-]
+CASES = json.loads((DATA / "green/green_repro_cases.json").read_text(encoding="utf-8"))["cases"]
 REFS = [c["reference"] for c in CASES]
 CANDS = [c["candidate"] for c in CASES]
 
@@ -172,7 +162,6 @@ def test_unreachable_server_is_unavailable() -> None:
 
 
 def test_score_texts_runs_green_through_the_registry(server: tuple[str, Stub]) -> None:
-    import petar_bench.metrics.green.register  # noqa: F401 - registers "green"
     from petar_bench.metrics.scoring import score_texts
 
     url, _ = server

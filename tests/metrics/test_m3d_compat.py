@@ -2,7 +2,7 @@
 
 Independent implementations and vectors: sacrebleu's 13a tokenizer; nltk's sentence_bleu
 (BLEU-1, no smoothing: the same formula as tensorflow-nmt's for one reference); rouge-score
-itself; rouge-score's published test vectors in /work/shared/testdata/rouge (line 0:
+itself; rouge-score's published test vectors in tests/data/rouge (line 0:
 ROUGE-1 and ROUGE-L F 0.51163, ROUGE-2 F 0.39024; line 1: ROUGE-1 F 0.50000 without
 stemming, 0.52941 with).
 """
@@ -28,17 +28,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import normalised_pairs, run_metric  # noqa: E402
 
 PREDS, REFS = normalised_pairs()
-# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-ROUGE_DATA = SHARED / "testdata/rouge"
+ROUGE_DATA = DATA / "rouge"
 
 
 def test_13a_tokens_equal_sacrebleu() -> None:
@@ -63,8 +55,6 @@ def test_bleu1_equals_nltk_sentence_bleu_per_sample() -> None:
 
 
 def _rouge_vectors() -> tuple[list[str], list[str]]:
-    if not ROUGE_DATA.is_dir():
-        pytest.skip("shared rouge test data not present")
     targets = (ROUGE_DATA / "target.txt").read_text().splitlines()
     predictions = (ROUGE_DATA / "prediction.txt").read_text().splitlines()
     return targets, predictions

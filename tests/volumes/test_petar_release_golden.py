@@ -1,8 +1,7 @@
-"""petar-release profile == the PETAR release's own output on the shared golden case.
+"""petar-release profile == the PETAR release's own output on one golden case.
 
 The golden arrays were produced by the release itself (petar-release@9c0fa67 with nilearn and
-MONAI); see shared/testdata/petar_release_case1/README.md. The shared folder sits beside the
-repository (`<clone>/../shared`); without it the test is skipped.
+MONAI); see tests/data/petar_release_case1/README.md.
 """
 
 from __future__ import annotations
@@ -21,13 +20,8 @@ from petar_bench.volumes.petar_release import (
     preprocess_petar_release,
 )
 
-CASE = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "petar_release_case1"
+CASE = Path(__file__).resolve().parents[1] / "data" / "petar_release_case1"
 TOLERANCE = 1e-4  # the release's own NIfTI round trip moves values by up to 2e-5
-
-pytestmark = pytest.mark.skipif(
-    not (CASE / "expected_inputs.npz").is_file(),
-    reason=f"golden case folder {CASE} is absent (shared/ must sit beside the clone)",
-)
 
 
 def _golden_lesion() -> LesionInput:

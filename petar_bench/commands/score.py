@@ -10,6 +10,7 @@ from rich.console import Console
 
 from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_jsonl
+from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
 
 
 def read_predictions(path: Path) -> dict[str, str]:
@@ -77,37 +78,18 @@ def score_files(
     seed: int = 12345,
     console: Console,
 ) -> Any:
-    from petar_bench.metrics.scoring import score_texts
-    from petar_bench.report_table import print_scores
-    from petar_bench.volumes.measured import measure_records, wants_measurements
+    from petar_bench.console import print_scores
+    from petar_bench.metrics.inputs import score_inputs
 
     if (references is None) == (dataset is None):
         raise UserError("give exactly one of --references FILE or --dataset NAME")
     predictions = read_predictions(predictions_path)
-    context: dict[str, Any] = {}
     if references is not None:
-        rows = read_jsonl(references)
-        refs = _read_pairs(references, "reference")
-        patients = {r["sample_id"]: str(r["patient_id"]) for r in rows if "patient_id" in r}
-        context["patient_ids"] = patients if len(patients) == len(refs) else None
+        inputs = _reference_inputs(predictions, references)
     else:
-        from petar_bench.datasets.catalog import resolve_dataset
-
-        handle = resolve_dataset(dataset or "demo")
-        records = handle.manifest.split(split)
-        if wants_measurements(metrics):
-            context["measurements"] = measure_records(handle.root, handle.manifest, records)
-        refs = {r.sample_id: r.reference for r in records}
-        context.update(
-            patient_ids={r.sample_id: r.patient_id for r in records},
-            records={r.sample_id: r for r in records},
-            split_fingerprint=handle.manifest.fingerprint(split),
-            dataset=handle.manifest.dataset,
-            synthetic=handle.manifest.synthetic,
-        )
-    report = score_texts(
-        predictions,
-        refs,
+        inputs = _dataset_inputs(predictions, dataset or "demo", split, metrics)
+    report = score_inputs(
+        inputs,
         list(metrics),
         metric_options=metric_options(
             green_url=green_url,
@@ -117,10 +99,38 @@ def score_files(
         ),
         n_bootstrap=n_bootstrap,
         seed=seed,
-        **context,
     )
     print_scores({predictions_path.name: report}, console)
     if output is not None:
         atomic_write_text(output, report.model_dump_json(indent=1) + "\n")
         console.print(f"scores written to {output}")
     return report
+
+
+def _reference_inputs(predictions: dict[str, str], references: Path) -> ScoreInputs:
+    """A references JSONL: texts, and patient ids when every row has one."""
+    rows = read_jsonl(references)
+    refs = _read_pairs(references, "reference")
+    patients = {r["sample_id"]: str(r["patient_id"]) for r in rows if "patient_id" in r}
+    return ScoreInputs(
+        predictions, refs, patient_ids=patients if len(patients) == len(refs) else None
+    )
+
+
+def _dataset_inputs(
+    predictions: dict[str, str], dataset: str, split: str, metrics: Sequence[str]
+) -> ScoreInputs:
+    from petar_bench.datasets.catalog import resolve_dataset
+
+    handle = resolve_dataset(dataset)
+    manifest = handle.manifest
+    return dataset_inputs(
+        predictions,
+        manifest.split(split),
+        metrics,
+        root=handle.root,
+        manifest=manifest,
+        dataset=manifest.dataset,
+        synthetic=manifest.synthetic,
+        split_fingerprint=manifest.fingerprint(split),
+    )

@@ -13,8 +13,8 @@ DEMO_MODELS = ("measure", "retrieval", "constant")
 
 def run_demo(*, output_dir: Path, metrics: Sequence[str], console: Console) -> dict:
     """Run (or resume) each demo baseline on the demo test split and print one table."""
+    from petar_bench.console import print_scores
     from petar_bench.engine import RunRequest, run_benchmark
-    from petar_bench.report_table import print_scores
 
     reports = {}
     for model in DEMO_MODELS:

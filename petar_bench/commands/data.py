@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from petar_bench.console import progress_callback
 from petar_bench.errors import UserError
-from petar_bench.progress import progress_callback
 
 
 def synth(*, output: Path | None, seed: int, console: Console) -> Path:
