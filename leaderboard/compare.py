@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from petar_bench.bounds import N_BOOTSTRAP_RANGE, N_TRIALS_RANGE, check_range, check_seed
 from petar_bench.errors import UserError
 from petar_bench.leaderboard._scored import metric_identity
 from petar_bench.leaderboard._stats import paired_delta_ci, paired_test, patient_effect_size
@@ -164,6 +165,9 @@ def compare_runs(
     alpha: float = 0.05,
 ) -> Comparison:
     """Compare two scored runs metric by metric (see the module docstring for the rules)."""
+    check_range("--n-trials", n_trials, N_TRIALS_RANGE)
+    check_range("n_bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
+    check_seed(seed)
     a, b = load_scored(Path(run_a)), load_scored(Path(run_b))
     _check_pair(a, b)
     where = {s: i for i, s in enumerate(b.sample_ids)}
@@ -240,6 +244,10 @@ def compare_cli(
     output: Path | None = None,
 ) -> Comparison:
     """What `petar-bench compare` prints (and, with `output`, writes as JSON)."""
+    if output is not None:
+        from petar_bench.fileio import ensure_output_file
+
+        ensure_output_file(Path(output), what="comparison file")
     result = compare_runs(run_a, run_b, metrics=metrics, n_trials=n_trials, seed=seed)
     if result.synthetic:
         console.print(

@@ -7,7 +7,6 @@ Scoring is the official one: `score_texts` with the board's metrics against the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json_model
 from petar_bench.hashing import sha256_json
 from petar_bench.leaderboard._scored import entry_metrics
 from petar_bench.leaderboard.config import (
@@ -72,21 +72,7 @@ class SubmitResult:
 
 def load_metadata(path: Path) -> SubmissionMetadata:
     """A metadata JSON file, e.g. {"model": {"name": ...}, "training": {"description": ...}}."""
-    path = Path(path)
-    try:
-        return SubmissionMetadata.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise UserError(f"cannot read metadata file {str(path)!r}: {exc.strerror}") from None
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = _first_error(exc)
-        raise UserError(f"{str(path)!r} is not valid submission metadata: {first}") from None
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-    return str(exc).splitlines()[0]
+    return read_json_model(Path(path), SubmissionMetadata, what="submission metadata")
 
 
 def _version(text: str) -> tuple[int, ...]:

@@ -13,6 +13,13 @@ Readers (raise `UserError`, exit code 2):
 - ``read_jsonl(path, *, what="JSONL file", ...) -> list[dict[str, Any]]``
   one JSON object per line; blank lines are skipped; an empty file, a JSON array, a CSV
   table or a single pretty-printed object are each named as such.
+- ``read_json_model(path, model, *, what, ...) -> model``
+  a JSON object validated into a pydantic model; a validation failure names the first
+  offending field (``validation_summary(exc)`` gives that text for other callers).
+- ``jsonl_file_problem(data) -> str``
+  the whole-file JSONL diagnosis alone, for readers that collect problems line by line.
+- ``read_text_file(path, *, what, ...) -> str``
+  plain UTF-8 text (e.g. one id per line), with the same encoding checks.
 - ``parse_json_text(text, *, what, ...) -> object``
   a JSON value given on the command line (e.g. ``--decoding``).
 
@@ -47,9 +54,14 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from petar_bench.errors import UserError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
 
 #: Deepest nesting any file of the suite needs is about 6; 64 leaves room and stays far
 #: below the interpreter's recursion limit (about 1,000), which a hostile file would hit.
@@ -70,12 +82,20 @@ class JsonInputError(ValueError):
 # --------------------------------------------------------------------------- decoding
 
 
-def _encoding_problem(data: bytes) -> str:
-    """Why `data` is not UTF-8 text we can read, or '' when it is."""
+def _container_problem(data: bytes) -> str:
+    """A whole file that is not UTF-8 text at all (UTF-16/32, gzip), or ''."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:2]):
         return "is UTF-16 or UTF-32 encoded text; save it as UTF-8"
     if data.startswith(b"\x1f\x8b"):
         return "is gzip-compressed; decompress it first (gunzip)"
+    return ""
+
+
+def _encoding_problem(data: bytes) -> str:
+    """Why `data` is not UTF-8 text we can read, or '' when it is."""
+    container = _container_problem(data)
+    if container:
+        return container
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -168,6 +188,15 @@ def _read_bytes(path: Path, *, what: str, max_bytes: int) -> bytes:
         raise UserError(f"cannot read {what} {str(path)!r}: {_os_reason(exc)}") from None
 
 
+def read_text_file(path: Path, *, what: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """A UTF-8 text file (BOM stripped); encoding problems are one line naming the file."""
+    data = _read_bytes(path, what=what, max_bytes=max_bytes)
+    try:
+        return decode_text(data)
+    except JsonInputError as exc:
+        raise UserError(f"{what} {str(path)!r} {exc}") from None
+
+
 def read_json_file(
     path: Path,
     *,
@@ -201,6 +230,38 @@ def read_json_object(
     return value
 
 
+def validation_summary(exc: ValidationError) -> str:
+    """'field.sub: message (+N more problems)' for the first error of a pydantic failure."""
+    errors = exc.errors()
+    if not errors:
+        return str(exc).splitlines()[0]
+    first = errors[0]
+    where = ".".join(map(str, first["loc"])) or "top level"
+    more = f" (+{len(errors) - 1} more problems)" if len(errors) > 1 else ""
+    message = " ".join(str(first["msg"]).split())  # one line, whatever the validator said
+    return f"{where}: {message}{more}"
+
+
+def read_json_model(
+    path: Path,
+    model: type[ModelT],
+    *,
+    what: str,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> ModelT:
+    """A JSON object from `path` validated into `model`; one line naming the bad field."""
+    from pydantic import ValidationError
+
+    value = read_json_object(path, what=what, max_bytes=max_bytes, max_depth=max_depth)
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise UserError(f"{str(path)!r} is not a valid {what}: {validation_summary(exc)}") from None
+    except RecursionError:
+        raise UserError(f"{what} {str(path)!r} is nested too deeply to validate") from None
+
+
 def parse_json_text(
     text: str, *, what: str, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: bool = False
 ) -> Any:
@@ -215,6 +276,21 @@ def _lines(text: str) -> list[str]:
     """Lines split at \\n only (CRLF tolerated): str.splitlines() would also split at
     U+2028 and other characters that may stand raw inside a JSON string."""
     return [line.removesuffix("\r") for line in text.split("\n")]
+
+
+def jsonl_file_problem(data: bytes) -> str:
+    """What makes a whole file unusable as JSONL, or '' (then check it line by line).
+
+    Names an empty file, UTF-16/gzip data, a JSON array, a CSV/TSV table and a JSON object
+    spread over lines; a reason reads after the file's name ("is empty; ...").
+    """
+    container = _container_problem(data)
+    if container:
+        return container
+    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    if not text.strip():
+        return "is empty; expected JSONL: one JSON object per line"
+    return _jsonl_shape_problem(text)
 
 
 def _jsonl_shape_problem(text: str) -> str:
@@ -254,15 +330,13 @@ def read_jsonl(
     file and, for a bad line, its number."""
     data = _read_bytes(path, what=what, max_bytes=max_bytes)
     where = f"{what} {str(path)!r}"
+    problem = jsonl_file_problem(data)
+    if problem:
+        raise UserError(f"{where} {problem}")
     try:
         text = decode_text(data)
     except JsonInputError as exc:
         raise UserError(f"{where} {exc}") from None
-    if not text.strip():
-        raise UserError(f"{where} is empty; expected JSONL: one JSON object per line")
-    shape = _jsonl_shape_problem(text)
-    if shape:
-        raise UserError(f"{where} {shape}")
     rows = []
     try:
         for number, line in enumerate(_lines(text), start=1):

@@ -6,12 +6,11 @@ that directory, so a dataset folder can be moved or copied as a whole.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.errors import UserError
 from petar_bench.hashing import sha256_file, sha256_json
@@ -161,11 +160,9 @@ def read_manifest(root: Path) -> Manifest:
             f"{str(path)!r} not found: a dataset directory needs a manifest.json "
             "(make one with 'petar-bench data synth', or write one as docs/datasets.md describes)"
         )
-    try:
-        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid manifest: {first}") from None
+    from petar_bench.fileio import read_json_model
+
+    return read_json_model(path, Manifest, what="manifest")
 
 
 class VerifyReport(BaseModel):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from rich.console import Console
 
+from petar_bench.bounds import check_seed
 from petar_bench.errors import UserError
+from petar_bench.fileio import ensure_output_dir
 from petar_bench.progress import progress_callback
 
 
@@ -15,6 +17,9 @@ def synth(*, output: Path | None, seed: int, console: Console) -> Path:
     from petar_bench.datasets.catalog import demo_root, ensure_demo
     from petar_bench.datasets.synthetic import generate_synthetic_dataset
 
+    check_seed(seed)
+    if output is not None:
+        ensure_output_dir(output, what="output folder")
     with progress_callback(console, "generating synthetic PET/CT") as progress:
         if output is None:
             handle = ensure_demo(seed=seed, progress=progress)
