@@ -226,6 +226,7 @@ def submit(
     manifest, records = _resolve(config, dataset)
     check_fingerprint(config, metadata.split_fingerprint, manifest.fingerprint(config.split))
     check_training(config, manifest, metadata.training, records)
+    check_metadata_free_of_references(metadata, records)
     where = f"split {config.split} of {manifest.dataset}"
     preds = read_predictions(
         Path(predictions), [r.sample_id for r in records], config.limits, where=where
@@ -280,6 +281,30 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def check_metadata_free_of_references(
+    metadata: SubmissionMetadata, records: Sequence[LesionRecord]
+) -> None:
+    """Refuse, before any scoring, metadata that quotes a reference text of the split.
+
+    Metadata is published on the board, and references of a gated dataset must not be. The
+    message names neither the field nor the sample: it would otherwise confirm to anyone
+    which string is a reference (a lookup service for gated texts).
+    """
+    text = "\x00".join(_normalised(s) for s in _strings(metadata.model_dump(mode="json")))
+    for record in records:
+        reference = _normalised(record.reference)
+        if len(reference) >= 20 and reference in text:
+            raise UserError(
+                "the submission metadata quotes the evaluation data; metadata is published "
+                "with the entry, so describe the model and its training data in your own "
+                "words, nothing written"
+            )
 
 
 def assert_no_references(entry: Entry, records: Sequence[LesionRecord]) -> None:
