@@ -166,15 +166,24 @@ class Entry(BaseModel):
         return self
 
 
-#: An innermost JSON array of numbers (or nulls) spread over lines by indent=1.
-_NUMBER_ROW = re.compile(r"\[\s+((?:-?[0-9.eE+-]+|null)(?:,\s+(?:-?[0-9.eE+-]+|null))*)\s+\]")
+#: A JSON string literal (left alone: user text may look like a row), or an innermost JSON
+#: array of numbers (or nulls) spread over lines by indent=1.
+_STRING_OR_NUMBER_ROW = re.compile(
+    r'("(?:[^"\\]|\\.)*")'
+    r"|\[\s+((?:-?[0-9.eE+-]+|null)(?:,\s+(?:-?[0-9.eE+-]+|null))*)\s+\]"
+)
+
+
+def _compact_row(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return match.group(1)
+    return "[" + re.sub(r"\s+", " ", match.group(2)) + "]"
 
 
 def entry_json(entry: Entry) -> str:
     """Indented JSON with each statistics row on one line (readable diffs, ~k times fewer
-    lines than one number per line)."""
-    text = entry.model_dump_json(indent=1)
-    return _NUMBER_ROW.sub(lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text) + "\n"
+    lines than one number per line); text inside strings is never touched."""
+    return _STRING_OR_NUMBER_ROW.sub(_compact_row, entry.model_dump_json(indent=1)) + "\n"
 
 
 def write_entry(entry: Entry, path: Path) -> Path:

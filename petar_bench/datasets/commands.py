@@ -40,12 +40,20 @@ def synth(*, output: Path | None, seed: int, console: Console) -> Path:
     return root
 
 
-def verify(dataset: str, *, console: Console) -> None:
-    """Print what differs; exit non-zero (UserError) when anything does."""
+def verify(dataset: str, *, console: Console, seal: bool = False) -> None:
+    """Print what differs; exit non-zero (UserError) when anything does.
+
+    With `seal`, first record the checksums and fingerprints the manifest lacks."""
     from petar_bench.datasets.catalog import resolve_dataset
-    from petar_bench.records import verify_dataset
+    from petar_bench.records import seal_dataset, verify_dataset
 
     handle = resolve_dataset(dataset)
+    if seal:
+        sealed = seal_dataset(handle.root)
+        console.print(
+            f"sealed {handle.root / 'manifest.json'}: fingerprints recorded for "
+            f"{', '.join(sorted(sealed.split_fingerprints)) or 'no split'}"
+        )
     report = verify_dataset(handle.root)
     for split, (stored, actual) in report.fingerprints.items():
         status = "ok" if stored == actual else "DIFFERS"
@@ -54,6 +62,17 @@ def verify(dataset: str, *, console: Console) -> None:
         console.print(f"missing: {path}")
     for path in report.changed:
         console.print(f"changed: {path}")
+    for split in report.unsealed_splits:
+        console.print(f"split {split}: NO STORED FINGERPRINT")
+    if report.unsealed_splits or report.unsealed_files:
+        raise UserError(
+            f"dataset {report.dataset!r} is not sealed: "
+            f"{len(report.unsealed_splits)} split(s) without a fingerprint, "
+            f"{len(report.unsealed_files)} volume(s) without a checksum; if these files are "
+            f"the ones you mean to evaluate on, record them with "
+            f"'petar-bench data verify {dataset} --seal'",
+            exit_code=1,
+        )
     if not report.ok:
         raise UserError(
             f"dataset {report.dataset!r} does not match its manifest: "
