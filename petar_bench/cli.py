@@ -30,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-data_app = typer.Typer(help="Make, import and verify datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="Make and verify datasets.", no_args_is_help=True)
 ls_app = typer.Typer(help="List models, metrics or datasets.", no_args_is_help=True)
 leaderboard_app = typer.Typer(
     help="Show, render and submit to the leaderboard.", no_args_is_help=True
