@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from petar_bench.leaderboard.entry import MetricScore
+from petar_bench.leaderboard.entry import MetricScore, stats_matrix
 
 
 def report_dict(report: Any) -> dict[str, Any]:
@@ -20,13 +20,18 @@ def report_dict(report: Any) -> dict[str, Any]:
     return dict(report)
 
 
-def raw_stats(data: Mapping[str, Any], metric_id: str) -> np.ndarray | None:
-    """The (n, k) statistics of one metric (the report's "stats" section; null = NaN)."""
-    rows = (data.get("stats") or {}).get(metric_id)
+def raw_stats(data: Mapping[str, Any], metric_id: str, n: int | None = None) -> np.ndarray | None:
+    """The (n, k) statistics of one metric (the report's "stats" section; null = NaN).
+
+    ValueError (from `stats_matrix`) when they are not a rectangle of numbers with `n` rows.
+    """
+    section = data.get("stats") or {}
+    if not isinstance(section, Mapping):
+        raise ValueError("'stats' must map metric ids to per-sample statistics")
+    rows = section.get(metric_id)
     if rows is None:
         return None
-    values = np.array([[np.nan if x is None else x for x in row] for row in rows], dtype=float)
-    return values.reshape(len(rows), -1)
+    return stats_matrix(rows, n=n)
 
 
 def _reorder(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np.ndarray:

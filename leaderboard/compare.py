@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from petar_bench.bounds import N_BOOTSTRAP_RANGE, N_TRIALS_RANGE, check_range, check_seed
 from petar_bench.errors import UserError
 from petar_bench.leaderboard._scored import metric_identity
 from petar_bench.leaderboard._stats import paired_delta_ci, paired_test, patient_effect_size
@@ -160,6 +161,9 @@ def compare_runs(
     alpha: float = 0.05,
 ) -> Comparison:
     """Compare two scored runs metric by metric (see the module docstring for the rules)."""
+    check_range("--n-trials", n_trials, N_TRIALS_RANGE)
+    check_range("n_bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
+    check_seed(seed)
     a, b = load_scored(Path(run_a)), load_scored(Path(run_b))
     _check_pair(a, b)
     where = {s: i for i, s in enumerate(b.sample_ids)}

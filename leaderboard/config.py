@@ -8,13 +8,13 @@ which `show` and `render` read as well. Any other folder with a board.json works
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json_model
 
 BOARD_FILE = "board.json"
 HOME_ENV = "PETAR_BENCH_HOME"
@@ -103,8 +103,4 @@ def board_dir(board: str | Path) -> Path:
 
 def load_board_config(board: str | Path) -> BoardConfig:
     path = board_dir(board) / BOARD_FILE
-    try:
-        return BoardConfig.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid board configuration: {first}") from None
+    return read_json_model(path, BoardConfig, what="board configuration")

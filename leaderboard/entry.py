@@ -9,16 +9,14 @@ be published without leaking the data (`tests/leaderboard/test_hygiene.py` holds
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from petar_bench.errors import UserError
-from petar_bench.fileio import atomic_write_text
+from petar_bench.fileio import atomic_write_text, read_json_model
 
 ENTRY_SCHEMA_VERSION: Literal[1] = 1
 
@@ -70,6 +68,26 @@ class TrainingDeclaration(BaseModel):
     )
 
 
+def stats_matrix(rows: Any, *, n: int | None = None) -> np.ndarray:
+    """Per-sample statistics as an (n, k) float array (null = NaN).
+
+    ValueError names what is wrong (not a list of rows, rows of different lengths, a value
+    that is not a number, the wrong number of rows) instead of numpy's shape error.
+    """
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ValueError("per-sample statistics must be a list of rows (lists of numbers)")
+    widths = sorted({len(row) for row in rows})
+    if len(widths) > 1 or widths == [0]:
+        raise ValueError(f"per-sample statistics are ragged (row lengths {widths[:4]})")
+    if n is not None and len(rows) != n:
+        raise ValueError(f"{len(rows)} rows of per-sample statistics for {n} samples")
+    flat = [x for row in rows for x in row]
+    if not all(x is None or (isinstance(x, int | float) and not isinstance(x, bool)) for x in flat):
+        raise ValueError("per-sample statistics hold a value that is not a number or null")
+    values = np.array([np.nan if x is None else x for x in flat], dtype=np.float64)
+    return values.reshape(len(rows), widths[0] if widths else 0)
+
+
 class MetricScore(BaseModel):
     """One metric of one entry: corpus value, CI and the per-sample statistics behind them."""
 
@@ -90,10 +108,14 @@ class MetricScore(BaseModel):
         description="Options the metric ran with (rebuilds it to re-aggregate).",
     )
 
+    @field_validator("stats")
+    @classmethod
+    def _rectangular(cls, rows: list[list[float | None]]) -> list[list[float | None]]:
+        stats_matrix(rows)  # ragged rows would only fail later, in render or compare
+        return rows
+
     def stats_array(self) -> np.ndarray:
-        return np.array(
-            [[np.nan if x is None else x for x in row] for row in self.stats], dtype=np.float64
-        )
+        return stats_matrix(self.stats)
 
 
 class Entry(BaseModel):
@@ -130,16 +152,38 @@ class Entry(BaseModel):
     created: str = Field(description="UTC time the entry was written (ISO 8601).")
     notes: str = Field("", max_length=2000)
 
+    @model_validator(mode="after")
+    def _aligned(self) -> Entry:
+        """Every per-sample list has one item per sample id (paired tests index them)."""
+        n = len(self.sample_ids)
+        if len(self.patient_index) != n:
+            raise ValueError(f"patient_index has {len(self.patient_index)} items for {n} samples")
+        for metric_id, score in self.metrics.items():
+            if len(score.stats) != n:
+                raise ValueError(
+                    f"metrics.{metric_id}.stats has {len(score.stats)} rows for {n} samples"
+                )
+        return self
 
-#: An innermost JSON array of numbers (or nulls) spread over lines by indent=1.
-_NUMBER_ROW = re.compile(r"\[\s+((?:-?[0-9.eE+-]+|null)(?:,\s+(?:-?[0-9.eE+-]+|null))*)\s+\]")
+
+#: A JSON string literal (left alone: user text may look like a row), or an innermost JSON
+#: array of numbers (or nulls) spread over lines by indent=1.
+_STRING_OR_NUMBER_ROW = re.compile(
+    r'("(?:[^"\\]|\\.)*")'
+    r"|\[\s+((?:-?[0-9.eE+-]+|null)(?:,\s+(?:-?[0-9.eE+-]+|null))*)\s+\]"
+)
+
+
+def _compact_row(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return match.group(1)
+    return "[" + re.sub(r"\s+", " ", match.group(2)) + "]"
 
 
 def entry_json(entry: Entry) -> str:
     """Indented JSON with each statistics row on one line (readable diffs, ~k times fewer
-    lines than one number per line)."""
-    text = entry.model_dump_json(indent=1)
-    return _NUMBER_ROW.sub(lambda m: "[" + re.sub(r"\s+", " ", m.group(1)) + "]", text) + "\n"
+    lines than one number per line); text inside strings is never touched."""
+    return _STRING_OR_NUMBER_ROW.sub(_compact_row, entry.model_dump_json(indent=1)) + "\n"
 
 
 def write_entry(entry: Entry, path: Path) -> Path:
@@ -148,11 +192,4 @@ def write_entry(entry: Entry, path: Path) -> Path:
 
 
 def read_entry(path: Path) -> Entry:
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"entry file {str(path)!r} does not exist")
-    try:
-        return Entry.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid leaderboard entry: {first}") from None
+    return read_json_model(Path(path), Entry, what="leaderboard entry")

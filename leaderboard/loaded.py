@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json_object, type_name
 from petar_bench.leaderboard._scored import raw_stats
 from petar_bench.leaderboard.entry import Entry, read_entry
 
@@ -57,16 +57,22 @@ def _from_entry(entry: Entry, label: str) -> ScoredSet:
     )
 
 
-def _patients_from_run(config_path: Path, sample_ids: list[str]) -> list[str] | None:
+def _run_config(config_path: Path | None) -> dict[str, Any]:
+    """A run's config.json as a dict ({} when there is none)."""
+    if config_path is None or not config_path.is_file():
+        return {}
+    return read_json_object(config_path, what="run configuration")
+
+
+def _patients_from_run(config: Mapping[str, Any], sample_ids: list[str]) -> list[str] | None:
     """Patient ids of a run's samples, read from the dataset the run was made on."""
-    if not config_path.is_file():
-        return None
     from petar_bench.records import read_manifest
 
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    root = Path(config.get("dataset_root", ""))
+    root = config.get("dataset_root")
+    if not isinstance(root, str) or not root:
+        return None
     try:
-        manifest = read_manifest(root)
+        manifest = read_manifest(Path(root))
     except UserError:
         return None
     patients = {r.sample_id: r.patient_id for r in manifest.records}
@@ -84,31 +90,66 @@ def _report_patients(data: Mapping[str, Any], sample_ids: list[str]) -> list[str
     return None
 
 
+def _section(data: Mapping[str, Any], key: str, kind: type, label: str) -> Any:
+    """data[key] when it has the expected JSON type (absent = empty); else one line."""
+    value = data.get(key)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise UserError(
+            f"{label}: {key!r} holds {type_name(value)}, not {type_name(kind())}; "
+            "the scores file is damaged (re-score with 'petar-bench score')"
+        )
+    return value
+
+
+def _loaded_metric(
+    data: Mapping[str, Any], metric_id: str, block: Any, n: int, options: Mapping[str, Any]
+) -> LoadedMetric | None:
+    """One metric of a scores file; None when it has no statistics or no defined value."""
+    if not isinstance(block, Mapping):
+        raise ValueError(f"holds {type_name(block)}, not a metric block {{value, signature, ...}}")
+    stats = raw_stats(data, metric_id, n=n)
+    if stats is None or block.get("value") is None:
+        return None
+    value, signature = block.get("value"), block.get("signature")
+    better = block.get("higher_is_better")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"value is {type_name(value)}, not a number")
+    if not isinstance(signature, str) or not isinstance(better, bool):
+        raise ValueError("needs a string 'signature' and a true/false 'higher_is_better'")
+    metric_options = options.get(metric_id) or {}
+    if not isinstance(metric_options, Mapping):
+        raise ValueError("its metric_options entry is not an object")
+    return LoadedMetric(signature, better, float(value), stats, dict(metric_options))
+
+
 def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) -> ScoredSet:
-    sample_ids = [str(s) for s in data.get("sample_ids") or []]
+    sample_ids = [str(s) for s in _section(data, "sample_ids", list, label)]
     if not sample_ids:
         raise UserError(f"{label}: the scores carry no sample ids, so they cannot be paired")
     metrics: dict[str, LoadedMetric] = {}
-    not_computed = {str(k): str(v) for k, v in (data.get("not_computed") or {}).items()}
-    options = data.get("metric_options") or {}
-    for metric_id, block in (data.get("metrics") or {}).items():
-        stats = raw_stats(data, metric_id)
-        if stats is None or block.get("value") is None:
+    not_computed = {str(k): str(v) for k, v in _section(data, "not_computed", dict, label).items()}
+    options = _section(data, "metric_options", dict, label)
+    for metric_id, block in _section(data, "metrics", dict, label).items():
+        try:
+            loaded = _loaded_metric(data, metric_id, block, len(sample_ids), options)
+        except ValueError as exc:
+            raise UserError(
+                f"{label}: metric {metric_id!r} {exc}; the scores file is damaged "
+                "(re-score with 'petar-bench score')"
+            ) from None
+        if loaded is None:
             not_computed[metric_id] = "no per-sample statistics or no defined value"
-            continue
-        metrics[metric_id] = LoadedMetric(
-            str(block["signature"]),
-            bool(block["higher_is_better"]),
-            float(block["value"]),
-            stats,
-            dict(options.get(metric_id) or {}),
-        )
+        else:
+            metrics[metric_id] = loaded
+    config = _run_config(config_path)
     patients = _report_patients(data, sample_ids)
-    if patients is None and config_path is not None:
-        patients = _patients_from_run(config_path, sample_ids)
-    fingerprint = data.get("split_fingerprint")
-    if fingerprint is None and config_path is not None and config_path.is_file():
-        fingerprint = json.loads(config_path.read_text(encoding="utf-8")).get("split_fingerprint")
+    if patients is None and config:
+        patients = _patients_from_run(config, sample_ids)
+    fingerprint = data.get("split_fingerprint") or config.get("split_fingerprint")
+    if fingerprint is not None and not isinstance(fingerprint, str):
+        raise UserError(f"{label}: 'split_fingerprint' is not a string; the file is damaged")
     return ScoredSet(
         label, fingerprint, bool(data.get("synthetic")), sample_ids, patients, metrics, not_computed
     )
@@ -125,16 +166,11 @@ def load_scored(path: Path) -> ScoredSet:
                 f"{str(path)!r} has no {SCORES_NAME}: score the run first "
                 "('petar-bench score' or rerun without --no-score)"
             )
-        data = json.loads(scores.read_text(encoding="utf-8"))
+        data = read_json_object(scores, what="scores file")
         return _from_report(data, label, path / CONFIG_NAME)
     if not path.is_file():
         raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{str(path)!r} is not JSON") from None
-    if isinstance(data, dict) and "entry_id" in data:
+    data = read_json_object(path, what="scores or entry file")
+    if "entry_id" in data:
         return _from_entry(read_entry(path), label)
-    if not isinstance(data, dict):
-        raise UserError(f"{str(path)!r} is not a scores or entry JSON object")
     return _from_report(data, label, path.parent / CONFIG_NAME)

@@ -7,7 +7,6 @@ Scoring is the official one: `score_texts` with the board's metrics against the 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,9 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json_model
 from petar_bench.hashing import sha256_json
 from petar_bench.leaderboard._scored import entry_metrics
 from petar_bench.leaderboard.config import (
@@ -73,21 +73,7 @@ class SubmitResult:
 
 def load_metadata(path: Path) -> SubmissionMetadata:
     """A metadata JSON file, e.g. {"model": {"name": ...}, "training": {"description": ...}}."""
-    path = Path(path)
-    try:
-        return SubmissionMetadata.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except OSError as exc:
-        raise UserError(f"cannot read metadata file {str(path)!r}: {exc.strerror}") from None
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = _first_error(exc)
-        raise UserError(f"{str(path)!r} is not valid submission metadata: {first}") from None
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
-    return str(exc).splitlines()[0]
+    return read_json_model(Path(path), SubmissionMetadata, what="submission metadata")
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -248,6 +234,7 @@ def submit(
     manifest, records, root = _resolve(config, dataset)
     check_fingerprint(config, metadata.split_fingerprint, manifest.fingerprint(config.split))
     check_training(config, manifest, metadata.training, records)
+    check_metadata_free_of_references(metadata, records)
     where = f"split {config.split} of {manifest.dataset}"
     preds = read_predictions(
         Path(predictions), [r.sample_id for r in records], config.limits, where=where
@@ -302,6 +289,30 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def check_metadata_free_of_references(
+    metadata: SubmissionMetadata, records: Sequence[LesionRecord]
+) -> None:
+    """Refuse, before any scoring, metadata that quotes a reference text of the split.
+
+    Metadata is published on the board, and references of a gated dataset must not be. The
+    message names neither the field nor the sample: it would otherwise confirm to anyone
+    which string is a reference (a lookup service for gated texts).
+    """
+    text = "\x00".join(_normalised(s) for s in _strings(metadata.model_dump(mode="json")))
+    for record in records:
+        reference = _normalised(record.reference)
+        if len(reference) >= 20 and reference in text:
+            raise UserError(
+                "the submission metadata quotes the evaluation data; metadata is published "
+                "with the entry, so describe the model and its training data in your own "
+                "words, nothing written"
+            )
 
 
 def assert_no_references(entry: Entry, records: Sequence[LesionRecord]) -> None:

@@ -7,12 +7,12 @@ A submitter fixes a file faster from one message that names all offending ids an
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import JsonInputError, decode_json_bytes, jsonl_file_problem
 from petar_bench.leaderboard.config import SubmissionLimits
 
 #: How many ids or lines one message names before it says "(+N more)".
@@ -63,11 +63,9 @@ def _parse_line(raw: bytes, limits: SubmissionLimits) -> tuple[str | None, str |
     if len(raw) > limits.max_line_bytes:
         return None, None, f"{len(raw)} bytes long (limit {limits.max_line_bytes})"
     try:
-        row = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return None, None, "not UTF-8"
-    except json.JSONDecodeError as exc:
-        return None, None, f"not valid JSON ({exc.msg})"
+        row = decode_json_bytes(raw, allow_nan=False)
+    except JsonInputError as exc:
+        return None, None, str(exc).removeprefix("is ")
     return _check_row(row, limits)
 
 
@@ -112,6 +110,9 @@ def read_predictions(
     """
     path = Path(path)
     data, lines = _read_lines(path, limits)
+    whole = jsonl_file_problem(data)
+    if whole:
+        raise UserError(f"{path.name} refused, nothing written: the file {whole}")
     found: dict[str, list[int]] = {}
     texts: dict[str, str] = {}
     bad_lines: list[str] = []

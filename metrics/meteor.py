@@ -34,7 +34,7 @@ from petar_bench.metrics._coco import COMPAT, TOKENIZER_FIELD, coco_tokens
 from petar_bench.metrics._java import LineProcess, LineProcessError, java_executable
 from petar_bench.metrics._signature import build_signature
 from petar_bench.metrics.base import ColumnSumMetric, SampleStats, ScoringContext
-from petar_bench.metrics.errors import MetricUnavailable
+from petar_bench.metrics.errors import MetricFailed, MetricUnavailable
 
 JAR_ENV = "PETAR_BENCH_METEOR_JAR"
 ALPHA, BETA, GAMMA, DELTA = 0.85, 0.2, 0.6, 0.75
@@ -129,15 +129,26 @@ def segment_stats(
     ]
     if not requests:
         return np.zeros((0, len(JAR_COLUMNS)))
-    try:
-        answers = _get_process(timeout_s).ask(requests, len(requests))
-        rows = [[float(x) for x in line.split()] for line in answers]
-    except (LineProcessError, ValueError) as exc:
-        close_process()
-        raise RuntimeError(f"METEOR failed: {exc}") from exc
+    rows = _ask_with_one_restart(requests, timeout_s)
     if any(len(row) != len(JAR_COLUMNS) for row in rows):
         raise RuntimeError(f"METEOR answered a statistics line without {len(JAR_COLUMNS)} numbers")
     return np.asarray(rows, dtype=np.float64)
+
+
+def _ask_with_one_restart(requests: list[str], timeout_s: float) -> list[list[float]]:
+    """The jar's answer rows; a JVM that dies or stalls mid-batch is restarted once and the
+    whole batch asked again (answers depend only on the request, so nothing is mixed)."""
+    failure: Exception | None = None
+    for _attempt in range(2):
+        try:
+            answers = _get_process(timeout_s).ask(requests, len(requests))
+            return [[float(x) for x in line.split()] for line in answers]
+        except (LineProcessError, ValueError) as exc:
+            close_process()  # killed, stopped or confused: never reuse it
+            failure = exc
+    raise MetricFailed(
+        "meteor", f"the METEOR Java process failed twice ({failure}); check memory and Java"
+    )
 
 
 def java_eval(stats: np.ndarray, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[list[float], float]:

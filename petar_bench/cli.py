@@ -31,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-data_app = typer.Typer(help="Make, import and verify datasets.", no_args_is_help=True)
+data_app = typer.Typer(help="Make and verify datasets.", no_args_is_help=True)
 ls_app = typer.Typer(help="List models, metrics or datasets.", no_args_is_help=True)
 leaderboard_app = typer.Typer(
     help="Show, render and submit to the leaderboard.", no_args_is_help=True
@@ -340,11 +340,19 @@ def data_verify(
     dataset: Annotated[
         str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")
     ] = "demo",
+    seal: Annotated[
+        bool,
+        typer.Option(
+            "--seal",
+            help="First record the checksums and split fingerprints the manifest lacks "
+            "(from the files as they are now).",
+        ),
+    ] = False,
 ) -> None:
     """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
     from petar_bench.commands.data import verify
 
-    verify(dataset, console=console)
+    verify(dataset, console=console, seal=seal)
 
 
 # --------------------------------------------------------------------------- ls
@@ -511,5 +519,15 @@ def main(argv: list[str] | None = None) -> None:
         )
         raise SystemExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted; a rerun of the same command resumes where it stopped")
+        err_console.print(INTERRUPTED, highlight=False, soft_wrap=True)
         raise SystemExit(130) from None
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C into a silent exit 130
+            err_console.print(INTERRUPTED, highlight=False, soft_wrap=True)
+        raise
+
+
+INTERRUPTED = (
+    "interrupted: no file was left half-written; run the same command again to resume "
+    "(a run reuses every sample it already generated)"
+)

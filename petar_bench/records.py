@@ -6,12 +6,11 @@ that directory, so a dataset folder can be moved or copied as a whole.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.errors import UserError
 from petar_bench.hashing import sha256_file, sha256_json
@@ -110,7 +109,8 @@ class Manifest(BaseModel):
             self.split(split)  # raises a clear error when the split does not exist
             raise UserError(
                 f"dataset {self.dataset!r} has no stored fingerprint for split {split!r}; "
-                "run 'petar-bench data verify' to recompute it"
+                "record one with 'petar-bench data verify DIR --seal' (it hashes the volumes "
+                "as they are now)"
             ) from None
 
 
@@ -161,11 +161,9 @@ def read_manifest(root: Path) -> Manifest:
             f"{str(path)!r} not found: a dataset directory needs a manifest.json "
             "(make one with 'petar-bench data synth', or write one as docs/datasets.md describes)"
         )
-    try:
-        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid manifest: {first}") from None
+    from petar_bench.fileio import read_json_model
+
+    return read_json_model(path, Manifest, what="manifest")
 
 
 class VerifyReport(BaseModel):
@@ -177,6 +175,12 @@ class VerifyReport(BaseModel):
     changed: list[str] = Field(default_factory=list)
     fingerprints: dict[str, tuple[str, str]] = Field(
         default_factory=dict, description="split -> (stored, recomputed)"
+    )
+    unsealed_splits: list[str] = Field(
+        default_factory=list, description="Splits with records but no stored fingerprint."
+    )
+    unsealed_files: list[str] = Field(
+        default_factory=list, description="Volumes of records that have no stored checksum."
     )
 
 
@@ -201,11 +205,42 @@ def verify_dataset(root: Path) -> VerifyReport:
             stored,
             split_fingerprint(records, actual, manifest.conventions),
         )
-    ok = not missing and not changed and all(a == b for a, b in fingerprints.values())
+    unsealed_files = sorted(
+        {p for r in manifest.records for p in r.volume_paths()} - set(manifest.volume_checksums)
+    )
+    missing += [p for p in unsealed_files if not (root / p).is_file()]
+    unsealed_splits = sorted({r.split for r in manifest.records} - set(manifest.split_fingerprints))
+    ok = (
+        not missing
+        and not changed
+        and not unsealed_splits
+        and not unsealed_files
+        and all(a == b for a, b in fingerprints.values())
+    )
     return VerifyReport(
         dataset=manifest.dataset,
         ok=ok,
         missing=missing,
         changed=changed,
         fingerprints=fingerprints,
+        unsealed_splits=unsealed_splits,
+        unsealed_files=unsealed_files,
     )
+
+
+def seal_dataset(root: Path) -> Manifest:
+    """Record the checksums and split fingerprints a manifest lacks, from the files as they
+    are now; refuses when anything already recorded no longer matches (that is a damaged
+    copy, not an unsealed one)."""
+    report = verify_dataset(root)
+    differs = [s for s, (stored, actual) in report.fingerprints.items() if stored != actual]
+    if report.missing or report.changed or differs:
+        raise UserError(
+            f"dataset {report.dataset!r} does not match what its manifest records "
+            f"({len(report.missing)} missing, {len(report.changed)} changed file(s), "
+            f"{len(differs)} split fingerprint(s) differ); --seal only fills in what is not "
+            "recorded yet: run 'petar-bench data verify' without --seal to see the differences"
+        )
+    sealed = seal_manifest(read_manifest(root), root)
+    write_manifest(sealed, root)
+    return sealed

@@ -131,7 +131,45 @@ class Registry(Generic[T]):
             ) from None
 
     def create(self, name: str, **options: Any) -> T:
-        return self.get(name).factory(**options)
+        """Build an entry; options it does not take are a UserError listing those it does.
+
+        The check binds the options to the factory's signature before calling it, so a
+        TypeError raised inside a factory stays what it is: a bug with a traceback.
+        """
+        entry = self.get(name)
+        check_options(f"{self.kind[:-1]} {name!r}", entry.factory, options)
+        return entry.factory(**options)
+
+
+def check_options(what: str, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+    """UserError when `factory` cannot take `options` as keyword arguments."""
+    import inspect
+
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # a builtin without a signature: let the call decide
+        return
+    try:
+        signature.bind(**options)
+    except TypeError:
+        params = signature.parameters.values()
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            raise  # only missing positional arguments can fail with **kwargs: a bug
+        named = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        unknown = [k for k in options if k not in named]
+        hint = did_you_mean(unknown[0], named) if unknown else ""
+        accepted = f"it takes: {', '.join(named)}" if named else "it takes no options"
+        missing = [
+            p.name
+            for p in params
+            if p.default is p.empty and p.name in named and p.name not in options
+        ]
+        problem = (
+            f"has no option {unknown[0]!r}{hint}"
+            if unknown
+            else f"needs the option {', '.join(missing) or '?'}"
+        )
+        raise UserError(f"{what} {problem}; {accepted}") from None
 
 
 models: Registry[Any] = Registry("models")

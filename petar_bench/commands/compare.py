@@ -51,6 +51,10 @@ def compare_cli(
     output: Path | None = None,
 ) -> Comparison:
     """What `petar-bench compare` prints (and, with `output`, writes as JSON)."""
+    if output is not None:
+        from petar_bench.fileio import ensure_output_file
+
+        ensure_output_file(Path(output), what="comparison file")
     result = compare_runs(run_a, run_b, metrics=metrics, n_trials=n_trials, seed=seed)
     if result.synthetic:
         console.print(

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from petar_bench.bounds import check_seed
 from petar_bench.console import progress_callback
 from petar_bench.errors import UserError
+from petar_bench.fileio import ensure_output_dir
 
 
 def synth(*, output: Path | None, seed: int, console: Console) -> Path:
@@ -15,6 +17,9 @@ def synth(*, output: Path | None, seed: int, console: Console) -> Path:
     from petar_bench.datasets.catalog import demo_root, ensure_demo
     from petar_bench.datasets.synthetic import generate_synthetic_dataset
 
+    check_seed(seed)
+    if output is not None:
+        ensure_output_dir(output, what="output folder")
     with progress_callback(console, "generating synthetic PET/CT") as progress:
         if output is None:
             handle = ensure_demo(seed=seed, progress=progress)
@@ -35,12 +40,20 @@ def synth(*, output: Path | None, seed: int, console: Console) -> Path:
     return root
 
 
-def verify(dataset: str, *, console: Console) -> None:
-    """Print what differs; exit non-zero (UserError) when anything does."""
+def verify(dataset: str, *, console: Console, seal: bool = False) -> None:
+    """Print what differs; exit non-zero (UserError) when anything does.
+
+    With `seal`, first record the checksums and fingerprints the manifest lacks."""
     from petar_bench.datasets.catalog import resolve_dataset
-    from petar_bench.records import verify_dataset
+    from petar_bench.records import seal_dataset, verify_dataset
 
     handle = resolve_dataset(dataset)
+    if seal:
+        sealed = seal_dataset(handle.root)
+        console.print(
+            f"sealed {handle.root / 'manifest.json'}: fingerprints recorded for "
+            f"{', '.join(sorted(sealed.split_fingerprints)) or 'no split'}"
+        )
     report = verify_dataset(handle.root)
     for split, (stored, actual) in report.fingerprints.items():
         status = "ok" if stored == actual else "DIFFERS"
@@ -49,6 +62,17 @@ def verify(dataset: str, *, console: Console) -> None:
         console.print(f"missing: {path}")
     for path in report.changed:
         console.print(f"changed: {path}")
+    for split in report.unsealed_splits:
+        console.print(f"split {split}: NO STORED FINGERPRINT")
+    if report.unsealed_splits or report.unsealed_files:
+        raise UserError(
+            f"dataset {report.dataset!r} is not sealed: "
+            f"{len(report.unsealed_splits)} split(s) without a fingerprint, "
+            f"{len(report.unsealed_files)} volume(s) without a checksum; if these files are "
+            f"the ones you mean to evaluate on, record them with "
+            f"'petar-bench data verify {dataset} --seal'",
+            exit_code=1,
+        )
     if not report.ok:
         raise UserError(
             f"dataset {report.dataset!r} does not match its manifest: "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import parse_json_text, read_text_file
 from petar_bench.leaderboard.board import BoardView, load_board
 from petar_bench.leaderboard.config import DEFAULT_BOARD, SHIPPED_DIR, board_dir, load_board_config
 from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
@@ -82,23 +82,20 @@ def parse_training(text: str, patients_file: Path | None) -> TrainingData:
         for part in text.split(",")
         if (m := _REF.match(part.strip()))
     ]
-    patients: list[str] = []
-    if patients_file is not None:
-        try:
-            lines = Path(patients_file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise UserError(f"cannot read {str(patients_file)!r}: {exc.strerror}") from None
-        patients = [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
+    patients = read_patient_ids(patients_file) if patients_file is not None else []
     return TrainingData(description=text, datasets=refs, patient_ids=patients)
+
+
+def read_patient_ids(path: Path) -> list[str]:
+    """A --training-patients file: one patient id per line; '#' starts a comment line."""
+    text = read_text_file(path, what="training patients file")
+    return [s.strip() for s in text.split("\n") if s.strip() and not s.lstrip().startswith("#")]
 
 
 def _decoding(text: str) -> dict[str, Any]:
     text = text.strip()
     if text.startswith("{"):
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"--decoding is not valid JSON: {exc.msg}") from None
+        value = parse_json_text(text, what="--decoding")
         if isinstance(value, dict):
             return value
     return {"settings": text} if text else {}

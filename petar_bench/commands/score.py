@@ -8,18 +8,18 @@ from typing import Any
 
 from rich.console import Console
 
+from petar_bench.bounds import LAYER_RANGE, N_BOOTSTRAP_RANGE, check_range, check_seed
 from petar_bench.errors import UserError
-from petar_bench.fileio import atomic_write_text, read_jsonl
+from petar_bench.fileio import atomic_write_text, ensure_output_file, read_jsonl
 from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
 
 
 def read_predictions(path: Path) -> dict[str, str]:
     """sample_id -> prediction; duplicates and non-text predictions are errors."""
-    return _read_pairs(path, "prediction")
+    return _read_pairs(read_jsonl(path, what="predictions file"), path, "prediction")
 
 
-def _read_pairs(path: Path, field: str) -> dict[str, str]:
-    rows = read_jsonl(path)
+def _read_pairs(rows: list[dict[str, Any]], path: Path, field: str) -> dict[str, str]:
     pairs: dict[str, str] = {}
     duplicated: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -83,6 +83,12 @@ def score_files(
 
     if (references is None) == (dataset is None):
         raise UserError("give exactly one of --references FILE or --dataset NAME")
+    check_range("--n-bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
+    check_seed(seed)
+    if bertscore_layer is not None:
+        check_range("--bertscore-layer", bertscore_layer, LAYER_RANGE)
+    if output is not None:  # before the scoring pass, not after it
+        ensure_output_file(output, what="scores file")
     predictions = read_predictions(predictions_path)
     if references is not None:
         inputs = _reference_inputs(predictions, references)
@@ -109,8 +115,8 @@ def score_files(
 
 def _reference_inputs(predictions: dict[str, str], references: Path) -> ScoreInputs:
     """A references JSONL: texts, and patient ids when every row has one."""
-    rows = read_jsonl(references)
-    refs = _read_pairs(references, "reference")
+    rows = read_jsonl(references, what="references file")
+    refs = _read_pairs(rows, references, "reference")
     patients = {r["sample_id"]: str(r["patient_id"]) for r in rows if "patient_id" in r}
     return ScoreInputs(
         predictions, refs, patient_ids=patients if len(patients) == len(refs) else None

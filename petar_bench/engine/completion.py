@@ -25,6 +25,7 @@ from petar_bench.engine.layout import RunLayout
 from petar_bench.engine.request import RunResult
 from petar_bench.engine.shards import Shard
 from petar_bench.errors import UserError
+from petar_bench.metrics.errors import MetricFailed
 from petar_bench.records import LesionRecord
 
 
@@ -68,7 +69,15 @@ def complete_run(
         if not quiet:
             plain(console, f"generation only: predictions in {layout.predictions}")
         return Completion(scored=False)
-    report = score_run(scorer or default_scorer(), config, records, collected)
+    try:
+        report = score_run(scorer or default_scorer(), config, records, collected)
+    except MetricFailed as exc:
+        raise UserError(
+            f"{exc}. The predictions are kept in {str(layout.predictions)!r}; rerun the same "
+            "command to score them (nothing is generated again), or score them with "
+            f"'petar-bench score {layout.predictions} --dataset {config.dataset_root} "
+            f"--split {config.split} --output {layout.scores}'"
+        ) from None
     write_scores(layout.scores, report)
     if not quiet:
         show_scores(console, config.model, report, synthetic=config.synthetic)

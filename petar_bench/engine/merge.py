@@ -24,6 +24,7 @@ from petar_bench.engine.plan import resolve_dataset, select_scope
 from petar_bench.engine.provenance import collect_provenance, finished
 from petar_bench.engine.request import RunResult
 from petar_bench.errors import UserError
+from petar_bench.fileio import ensure_output_dir
 from petar_bench.records import MANIFEST_NAME
 
 
@@ -155,6 +156,7 @@ def merge_shards(
             "provenance": finished(provenance),
         }
     )
+    ensure_output_dir(layout.root, what="run directory")
     with RunLock(layout.main_lock, f"petar-bench merge, run key {key}"):
         for note in collected.warnings:
             warning(console, note)

@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 
 from petar_bench.baselines.base import TrainingExample
+from petar_bench.bounds import NUM_WORKERS_RANGE, check_range, check_seed
 from petar_bench.console import plain, progress_bar, warning
 from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, jsonable
@@ -36,7 +37,7 @@ from petar_bench.engine.runkey import compute_run_key, run_key_inputs
 from petar_bench.engine.shards import Shard, compose_shard
 from petar_bench.engine.store import Generation, GenerationStore, combine_stores, read_store
 from petar_bench.errors import UserError
-from petar_bench.fileio import atomic_write_text
+from petar_bench.fileio import atomic_write_text, ensure_output_dir
 
 
 def run_benchmark(
@@ -66,6 +67,8 @@ def normalise_request(request: RunRequest) -> RunRequest:
         raise UserError(f"--batch-size must be at least 1, not {request.batch_size}")
     if request.num_workers < 0 or request.max_failures < 0:
         raise UserError("--num-workers and --max-failures must be 0 or more")
+    check_range("--num-workers", request.num_workers, NUM_WORKERS_RANGE)
+    check_seed(request.seed)
     output = Path(request.output_dir) if request.output_dir is not None else None
     return dataclasses.replace(
         request,
@@ -174,6 +177,7 @@ class _Run:
         )
 
     def execute(self, barrier: Barrier) -> RunResult:
+        ensure_output_dir(self.layout.generations, what="run directory")
         self._announce()
         with ExitStack() as stack:
             if self.finalizes:

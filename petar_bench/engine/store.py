@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import JsonInputError, decode_json_bytes
 
 STORE_SCHEMA_VERSION = 1
 
@@ -92,8 +93,8 @@ class StoreScan:
 
 def _parse_line(raw: bytes) -> tuple[str, Generation] | None:
     try:
-        row = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        row = decode_json_bytes(raw)
+    except JsonInputError:  # damaged bytes, bad encoding, absurd nesting: a skipped line
         return None
     if not isinstance(row, dict) or not isinstance(row.get("sample_id"), str):
         return None

@@ -92,6 +92,7 @@ class VolumeLoader:
                 f"lesion {record.sample_id!r}: mask {record.mask_path!r}{which} is empty; "
                 "every sample needs at least one lesion voxel"
             )
+        _check_no_nan_under_mask(record, pet, mask)
         return LesionInput(
             sample_id=record.sample_id,
             tracer=record.tracer,
@@ -101,6 +102,23 @@ class VolumeLoader:
             affine=pet_affine,
             pet_header=pet_header,
             ct_header=ct_header,
+        )
+
+
+def _check_no_nan_under_mask(record: LesionRecord, pet: np.ndarray, mask: np.ndarray) -> None:
+    """NaN PET voxels inside the lesion make SUVmax undefined: refuse, naming the file.
+
+    (Without this, measurements fail with numpy's "argmax of an empty sequence" and models
+    see NaN inputs.) NaN outside the lesion is left to the preprocessing profile.
+    """
+    if not np.issubdtype(pet.dtype, np.floating):
+        return
+    n_nan = int(np.isnan(pet[mask]).sum())
+    if n_nan:
+        raise UserError(
+            f"lesion {record.sample_id!r}: PET {record.pet_path!r} has {n_nan} NaN voxel(s) "
+            f"of {int(mask.sum())} under the mask; re-export the PET without NaN "
+            "(e.g. 0 outside the field of view)"
         )
 
 

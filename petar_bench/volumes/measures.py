@@ -24,8 +24,12 @@ def suv_max_voxel(
 ) -> tuple[int, int, int]:
     """Index of the highest PET voxel under the mask; on ties the most cranial one
     (largest k when world +z, the head, grows with k)."""
-    values = np.where(mask, np.asarray(pet, dtype=np.float64), -np.inf)
-    ties = np.argwhere(values == values.max())
+    pet64 = np.asarray(pet, dtype=np.float64)
+    usable = np.asarray(mask, dtype=bool) & ~np.isnan(pet64)
+    if not usable.any():
+        raise ValueError("no PET value under the mask to take SUVmax of (empty mask or all NaN)")
+    values = np.where(usable, pet64, -np.inf)
+    ties = np.argwhere(usable & (values == values.max()))
     toward_head = affine is None or affine[2, 2] >= 0
     row = ties[np.argmax(ties[:, 2])] if toward_head else ties[np.argmin(ties[:, 2])]
     return int(row[0]), int(row[1]), int(row[2])
