@@ -6,6 +6,8 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from petar_bench.leaderboard._text import safe_text
+
 LABEL_W, PLOT_W, VALUE_W, BAR_H, GAP, PAD = 190, 320, 64, 18, 8, 6
 
 
@@ -32,13 +34,13 @@ def _bar(bar: Bar, y: float, to_x: Callable[[float], float], zero: float) -> lis
     left, right = sorted((zero, to_x(bar.value)))
     mid = y + BAR_H / 2
     tip = html.escape(
-        f"{bar.label}: {bar.value:.4f}"
+        f"{safe_text(bar.label)}: {bar.value:.4f}"
         + (f" [{bar.ci95[0]:.4f}, {bar.ci95[1]:.4f}]" if bar.ci95 else "")
     )
     parts = [
         f'<g class="bar group-{bar.group}"><title>{tip}</title>',
         f'<text x="{LABEL_W - 6}" y="{mid + 4:.1f}" text-anchor="end">'
-        f"{html.escape(_shorten(bar.label))}</text>",
+        f"{html.escape(_shorten(safe_text(bar.label)))}</text>",
         f'<rect x="{left:.1f}" y="{y:.1f}" width="{max(right - left, 0.5):.1f}" '
         f'height="{BAR_H}" fill="{"#4c78a8" if bar.group % 2 else "#9ecae9"}"/>',
     ]
@@ -67,7 +69,7 @@ def bar_chart(title: str, bars: list[Bar]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-size="12" font-family="system-ui, sans-serif">',
-        f"<title>{html.escape(title)}</title>",
+        f"<title>{html.escape(safe_text(title))}</title>",
         f'<line x1="{x_of(0.0):.1f}" x2="{x_of(0.0):.1f}" y1="0" y2="{height}" stroke="#8c959f"/>',
     ]
     for i, bar in enumerate(bars):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
 from petar_bench.leaderboard.entry import Entry
 from petar_bench.leaderboard.paper import ReportedTable
@@ -36,7 +37,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def _link(url: str, text: str) -> str:
