@@ -114,6 +114,36 @@ def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) 
     )
 
 
+def _check_run_key(data: Mapping[str, Any], scores: Path, config_path: Path) -> None:
+    """A run directory's scores.json must carry the run key of the run directory's config.
+
+    A run re-using a directory replaces predictions.jsonl and config.json before it scores;
+    a crash in between once left the previous model's scores.json beside the new
+    predictions, where it was reported as the new model's.
+    """
+    if not config_path.is_file():
+        return
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = None
+    expected = config.get("run_key") if isinstance(config, dict) else None
+    found = data.get("run_key")
+    if expected is not None and found == expected:
+        return
+    if expected is None:
+        why = f"{CONFIG_NAME} beside it names no run key"
+    elif found is None:
+        why = "it does not say which run it scores"
+    else:
+        why = f"it was written by run {found}, but the directory now holds run {expected}"
+    raise UserError(
+        f"{str(scores)!r} does not belong to the run in {str(scores.parent)!r}: {why} "
+        "(a re-run that stopped before scoring?); rerun the same 'petar-bench run' command "
+        "to score the predictions that are there"
+    )
+
+
 def load_scored(path: Path) -> ScoredSet:
     """A run directory, a scores JSON or a leaderboard entry JSON."""
     path = Path(path)
@@ -126,6 +156,7 @@ def load_scored(path: Path) -> ScoredSet:
                 "('petar-bench score' or rerun without --no-score)"
             )
         data = json.loads(scores.read_text(encoding="utf-8"))
+        _check_run_key(data, scores, path / CONFIG_NAME)
         return _from_report(data, label, path / CONFIG_NAME)
     if not path.is_file():
         raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
@@ -137,4 +168,6 @@ def load_scored(path: Path) -> ScoredSet:
         return _from_entry(read_entry(path), label)
     if not isinstance(data, dict):
         raise UserError(f"{str(path)!r} is not a scores or entry JSON object")
+    if path.name == SCORES_NAME:  # a run directory's scores, named by its file
+        _check_run_key(data, path, path.parent / CONFIG_NAME)
     return _from_report(data, label, path.parent / CONFIG_NAME)

@@ -48,9 +48,11 @@ def complete_run(
             f"run {config.run_key} in {str(layout.root)!r} is not complete: {problem}. "
             "Run the missing shards (or rerun the same command) and merge again"
         )
+    # Any scores.json here describes the predictions being replaced: remove it before they
+    # are, so a crash from here on leaves no scores (rather than another run's) beside them.
+    layout.scores.unlink(missing_ok=True)
     write_run_files(layout, config, records, collected)
     if collected.failures:
-        layout.scores.unlink(missing_ok=True)  # it would describe other predictions
         first = next(iter(collected.failures.items()))
         warning(
             console,
@@ -60,12 +62,11 @@ def complete_run(
         )
         return Completion(scored=False)
     if not score:
-        layout.scores.unlink(missing_ok=True)
         if not quiet:
             plain(console, f"generation only: predictions in {layout.predictions}")
         return Completion(scored=False)
     report = score_run(scorer or default_scorer(), config, records, collected)
-    write_scores(layout.scores, report)
+    write_scores(layout.scores, report, config.run_key)
     if not quiet:
         show_scores(console, config.model, report, synthetic=config.synthetic)
         plain(console, f"scores written to {layout.scores}")
