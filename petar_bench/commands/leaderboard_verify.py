@@ -55,6 +55,7 @@ def verify(
         )
     console.print(
         Text(
-            f"all {len(report.entries)} entries of board {config.board_id!r} re-scored against {where}: no mismatch"
+            f"all {len(report.entries)} entries of board {config.board_id!r} re-scored "
+            f"against {where}: no mismatch"
         )
     )
