@@ -114,8 +114,9 @@ def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) 
     )
 
 
-def _check_run_key(data: Mapping[str, Any], scores: Path, config_path: Path) -> None:
-    """A run directory's scores.json must carry the run key of the run directory's config.
+def check_run_key(data: Mapping[str, Any], scores: Path, config_path: Path) -> None:
+    """A run directory's scores.json must carry the run key of the run directory's config
+    (UserError otherwise). Every reader of a run's scores.json should call this.
 
     A run re-using a directory replaces predictions.jsonl and config.json before it scores;
     a crash in between once left the previous model's scores.json beside the new
@@ -156,7 +157,7 @@ def load_scored(path: Path) -> ScoredSet:
                 "('petar-bench score' or rerun without --no-score)"
             )
         data = json.loads(scores.read_text(encoding="utf-8"))
-        _check_run_key(data, scores, path / CONFIG_NAME)
+        check_run_key(data, scores, path / CONFIG_NAME)
         return _from_report(data, label, path / CONFIG_NAME)
     if not path.is_file():
         raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
@@ -169,5 +170,5 @@ def load_scored(path: Path) -> ScoredSet:
     if not isinstance(data, dict):
         raise UserError(f"{str(path)!r} is not a scores or entry JSON object")
     if path.name == SCORES_NAME:  # a run directory's scores, named by its file
-        _check_run_key(data, path, path.parent / CONFIG_NAME)
+        check_run_key(data, path, path.parent / CONFIG_NAME)
     return _from_report(data, label, path.parent / CONFIG_NAME)

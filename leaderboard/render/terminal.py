@@ -332,7 +332,9 @@ def print_entry(view: BoardView, entry_id: str, console: Console) -> None:
     ]
     if len(rows) != 1:
         known = ", ".join(r.entry.entry_id for r in view.ranked.rows)
-        raise UserError(f"{len(rows)} entries match {entry_id!r}; choose one of: {known}")
+        raise UserError(
+            safe_text(f"{len(rows)} entries match {entry_id!r}; choose one of: {known}")
+        )
     entry = rows[0].entry
     console.print(_provenance(entry))
     console.print(_scores_table(entry))
