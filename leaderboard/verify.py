@@ -230,7 +230,10 @@ def verify_entry(entry: Entry, config: BoardConfig, split: _Split, source: str) 
         problems.append("its stored predictions do not match their content hash")
     if problems:
         return EntryCheck(source, entry.entry_id, problems)
-    report, _ = _rescore(entry, texts, config, split)
+    try:
+        report, _ = _rescore(entry, texts, config, split)
+    except UserError as exc:  # e.g. stored metric options the installed metric refuses
+        return EntryCheck(source, entry.entry_id, [f"cannot be re-scored here: {exc}"])
     data = report_dict(report)
     checks = [
         _check_metric(m, score, report, data, m in config.required_metrics)

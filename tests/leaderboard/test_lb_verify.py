@@ -123,6 +123,16 @@ def test_tampered_statistics_name_the_metric(
     assert [f.split(":")[0] for f in bad.failures()] == ["lbtest_exact"]
 
 
+def test_unusable_stored_options_fail_the_entry_only(
+    board: Path, manifest: Manifest, filled: list[Path]
+) -> None:
+    _forge(filled[0], filled[0], lambda d: d["metrics"]["lbtest_f1"].update(options={"x": 1}))
+    report = verify_board(board, dataset=manifest)
+    bad = [c for c in report.entries if not c.ok]
+    assert len(bad) == 1 and "cannot be re-scored here" in bad[0].problems[0]
+    assert sum(c.ok for c in report.entries) == 2
+
+
 def test_metric_that_cannot_run_is_reported_not_reverified(
     board: Path, manifest: Manifest, filled: list[Path]
 ) -> None:
