@@ -3,7 +3,8 @@
 Public API: `submit` (validate + re-score a predictions file into an `Entry`), `load_board`
 (a board's config, entries, ranking and the paper's reported rows), `rank_board`,
 `compare_runs` (paired tests between two runs or entries), `submit_run` (a run directory
-as an entry: how baseline entries are made), and the renderers in
+as an entry: how baseline entries are made), `verify_board` (re-score every entry from its
+stored predictions), and the renderers in
 `petar_bench.leaderboard.render`. The CLI calls the thin wrappers in `.commands`.
 """
 
@@ -15,6 +16,7 @@ from petar_bench.leaderboard.entry import (
     Entry,
     MetricScore,
     ModelInfo,
+    StoredPredictions,
     TrainingDeclaration,
     read_entry,
 )
@@ -28,6 +30,7 @@ from petar_bench.leaderboard.submit import (
     load_metadata,
     submit,
 )
+from petar_bench.leaderboard.verify import VerifyReport, verify_board
 
 __all__ = [
     "BoardConfig",
@@ -43,9 +46,11 @@ __all__ = [
     "ReportedTable",
     "SubmissionLimits",
     "SubmissionMetadata",
+    "StoredPredictions",
     "SubmitResult",
     "TrainingData",
     "TrainingDeclaration",
+    "VerifyReport",
     "compare_runs",
     "load_board",
     "load_board_config",
@@ -55,4 +60,5 @@ __all__ = [
     "read_entry",
     "submit",
     "submit_run",
+    "verify_board",
 ]

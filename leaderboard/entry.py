@@ -1,24 +1,94 @@
 """The leaderboard entry: one scored submission, as a versioned JSON file.
 
 An entry carries what ranking and paired tests need (scores, CIs, per-sample statistics,
-sample ids, the patient grouping) and what a reader needs to trust it (model card,
-declared training data, predictions hash, metric signatures, harness version). It never
-carries reference texts, predictions or patient ids: a board built on a gated dataset can
-be published without leaking the data (`tests/leaderboard/test_hygiene.py` holds it to that).
+sample ids, the patient grouping), what a reader needs to trust it (model card, declared
+training data, predictions hash, metric signatures, harness version) and, from schema 2 on,
+the submitted predictions themselves (gzip + base64), so that anyone holding the references
+can re-score it (`petar-bench leaderboard verify`). It never carries reference texts or
+patient ids: a board built on a gated dataset can be published without leaking the data
+(`tests/leaderboard/test_lb_hygiene.py` holds it to that). Schema 1 entries (no predictions)
+are still read; they rank, but cannot be verified.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
+import json
 import re
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_json_model
+from petar_bench.hashing import sha256_json
 
-ENTRY_SCHEMA_VERSION: Literal[1] = 1
+ENTRY_SCHEMA_VERSION: Literal[2] = 2
+PREDICTIONS_ENCODING: Literal["gzip+base64"] = "gzip+base64"
+#: Decompressed size a stored predictions block may reach (a bomb in a hostile file stops here).
+MAX_PREDICTIONS_BYTES = 256 * 1024 * 1024
+
+
+def predictions_content_sha256(sample_ids: Sequence[str], texts: Sequence[str]) -> str:
+    """sha256 over (sample id, normalised text) pairs sorted by id: what the scorer sees.
+
+    Texts are normalised as every metric normalises them (line breaks, tabs and control
+    characters to one space, runs collapsed, ends trimmed), so two files that differ only in
+    line endings, blank lines, a BOM, key order or JSON escaping hash alike, and two
+    predictions files with this hash in common score identically.
+    """
+    from petar_bench.metrics.normalize import normalize_text
+
+    pairs = sorted(zip(sample_ids, (normalize_text(t) for t in texts), strict=True))
+    return sha256_json([list(p) for p in pairs])
+
+
+class StoredPredictions(BaseModel):
+    """The submitted prediction texts of an entry, in the entry's `sample_ids` order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    encoding: Literal["gzip+base64"] = PREDICTIONS_ENCODING
+    content_sha256: str = Field(
+        description="predictions_content_sha256 of the sample ids and these texts."
+    )
+    data: str = Field(description="base64 of the gzip of a JSON array of the texts (UTF-8).")
+
+    @classmethod
+    def pack(cls, sample_ids: Sequence[str], texts: Sequence[str]) -> StoredPredictions:
+        raw = json.dumps(list(texts), ensure_ascii=False).encode("utf-8")
+        # mtime=0: the same texts always give the same bytes (reproducible entry files).
+        packed = base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+        return cls(content_sha256=predictions_content_sha256(sample_ids, texts), data=packed)
+
+    def texts(self, limit: int = MAX_PREDICTIONS_BYTES) -> list[str]:
+        """The texts; UserError when the block is damaged or decompresses past `limit`."""
+        try:
+            packed = base64.b64decode(self.data.encode("ascii"), validate=True)
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+            raw = inflater.decompress(packed, limit)
+            if inflater.unconsumed_tail or not inflater.eof:
+                raise UserError(
+                    f"stored predictions are damaged or larger than {limit} bytes unpacked"
+                )
+            value = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeError, binascii.Error, zlib.error, RecursionError):
+            raise UserError("stored predictions are not gzip+base64 JSON text") from None
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise UserError("stored predictions are not a JSON array of texts")
+        return value
 
 
 class ModelInfo(BaseModel):
@@ -123,7 +193,7 @@ class Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = ENTRY_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = ENTRY_SCHEMA_VERSION
     entry_id: str = Field(description="Slug of the model name + first 8 hex of predictions_sha256.")
     board_id: str
     kind: Literal["submission", "baseline"] = "submission"
@@ -138,6 +208,9 @@ class Entry(BaseModel):
         None, description="petar-bench version the submitter generated with, when declared."
     )
     predictions_sha256: str = Field(description="sha256 of the submitted predictions file.")
+    predictions: StoredPredictions | None = Field(
+        None, description="The submitted texts (schema 2; absent in schema 1 entries)."
+    )
     n: int
     sample_ids: list[str]
     patient_index: list[int] = Field(
@@ -164,6 +237,22 @@ class Entry(BaseModel):
                     f"metrics.{metric_id}.stats has {len(score.stats)} rows for {n} samples"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _predictions_match_schema(self) -> Entry:
+        if self.schema_version >= 2 and self.predictions is None:
+            raise ValueError("a schema 2 entry must carry its predictions")
+        if self.schema_version == 1 and self.predictions is not None:
+            raise ValueError("a schema 1 entry carries no predictions; use schema_version 2")
+        return self
+
+    def duplicate_keys(self) -> set[str]:
+        """What makes two entries the same submission: the predictions file's bytes, and
+        (schema 2) the normalised content of the predictions."""
+        keys = {f"file:{self.predictions_sha256}"}
+        if self.predictions is not None:
+            keys.add(f"content:{self.predictions.content_sha256}")
+        return keys
 
 
 #: A JSON string literal (left alone: user text may look like a row), or an innermost JSON

@@ -155,6 +155,37 @@ def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) 
     )
 
 
+def check_run_key(data: Mapping[str, Any], scores: Path, config_path: Path) -> None:
+    """A run directory's scores.json must carry the run key of the run directory's config
+    (UserError otherwise). Every reader of a run's scores.json should call this.
+
+    A run re-using a directory replaces predictions.jsonl and config.json before it scores;
+    a crash in between once left the previous model's scores.json beside the new
+    predictions, where it was reported as the new model's.
+    """
+    if not config_path.is_file():
+        return
+    try:
+        config: Mapping[str, Any] | None = read_json_object(config_path, what="run configuration")
+    except UserError:
+        config = None
+    expected = config.get("run_key") if isinstance(config, dict) else None
+    found = data.get("run_key")
+    if expected is not None and found == expected:
+        return
+    if expected is None:
+        why = f"{CONFIG_NAME} beside it names no run key"
+    elif found is None:
+        why = "it does not say which run it scores"
+    else:
+        why = f"it was written by run {found}, but the directory now holds run {expected}"
+    raise UserError(
+        f"{str(scores)!r} does not belong to the run in {str(scores.parent)!r}: {why} "
+        "(a re-run that stopped before scoring?); rerun the same 'petar-bench run' command "
+        "to score the predictions that are there"
+    )
+
+
 def load_scored(path: Path) -> ScoredSet:
     """A run directory, a scores JSON or a leaderboard entry JSON."""
     path = Path(path)
@@ -167,10 +198,13 @@ def load_scored(path: Path) -> ScoredSet:
                 "('petar-bench score' or rerun without --no-score)"
             )
         data = read_json_object(scores, what="scores file")
+        check_run_key(data, scores, path / CONFIG_NAME)
         return _from_report(data, label, path / CONFIG_NAME)
     if not path.is_file():
         raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
     data = read_json_object(path, what="scores or entry file")
     if "entry_id" in data:
         return _from_entry(read_entry(path), label)
+    if path.name == SCORES_NAME:  # a run directory's scores, named by its file
+        check_run_key(data, path, path.parent / CONFIG_NAME)
     return _from_report(data, label, path.parent / CONFIG_NAME)

@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -157,22 +158,33 @@ def _same_samples(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
     return kept, dropped
 
 
+def _created(entry: Entry) -> datetime:
+    """When the entry was written (an unreadable time sorts last: it cannot claim priority)."""
+    try:
+        when = datetime.fromisoformat(entry.created)
+    except ValueError:
+        return datetime.max.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def _unique_predictions(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
-    """One row per predictions file: a re-submission under another name is not a new system.
-    The first one loaded (shipped folder first, then the user's) keeps the row."""
+    """One row per set of predictions: a re-submission under another name is not a new
+    system, whether it repeats the file's bytes or only its content (the same texts with
+    other line endings, blank lines, key order or escaping: see `Entry.duplicate_keys`).
+    The earliest entry (by `created`; then load order: shipped folder first) keeps the row,
+    and the later copies are listed as excluded, wherever they sort by name."""
     first: dict[str, str] = {}
-    kept, dropped = [], []
-    for entry in entries:
-        if entry.predictions_sha256 in first:
-            dropped.append(
-                Excluded(
-                    entry.entry_id, f"same predictions file as {first[entry.predictions_sha256]}"
-                )
-            )
-        else:
-            first[entry.predictions_sha256] = entry.entry_id
-            kept.append(entry)
-    return kept, dropped
+    kept: list[int] = []
+    dropped: list[Excluded] = []
+    for i in sorted(range(len(entries)), key=lambda i: (_created(entries[i]), i)):
+        keys = entries[i].duplicate_keys()
+        seen = next((first[k] for k in sorted(keys) if k in first), None)
+        if seen is not None:
+            dropped.append(Excluded(entries[i].entry_id, f"same predictions as {seen}"))
+            continue
+        first.update(dict.fromkeys(keys, entries[i].entry_id))
+        kept.append(i)
+    return [entries[i] for i in sorted(kept)], dropped
 
 
 def _order(entries: list[Entry], metric_id: str) -> list[Entry]:

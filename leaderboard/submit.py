@@ -30,6 +30,7 @@ from petar_bench.leaderboard.entry import (
     DatasetRef,
     Entry,
     ModelInfo,
+    StoredPredictions,
     TrainingDeclaration,
     write_entry,
 )
@@ -263,13 +264,14 @@ def submit(
         harness_version=__version__,
         declared_harness_version=metadata.harness_version,
         predictions_sha256=preds.sha256,
+        predictions=StoredPredictions.pack(preds.sample_ids, preds.texts),
         n=len(records),
         sample_ids=[r.sample_id for r in records],
         patient_index=patient_index([r.patient_id for r in records]),
         metrics=metrics,
         not_computed=not_computed,
         strata=strata,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         notes=metadata.notes,
     )
     assert_no_references(entry, records)

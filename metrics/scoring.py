@@ -87,6 +87,9 @@ class ScoreReport(BaseModel):
     model_config = ConfigDict(ser_json_inf_nan="null")
 
     schema_version: Literal[1] = 1
+    run_key: str | None = Field(
+        None, description="Run key of the run whose predictions these are (set by 'run')."
+    )
     n: int = Field(description="Number of samples.")
     dataset: str | None = None
     synthetic: bool = Field(False, description="True when the references are generated data.")

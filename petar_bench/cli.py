@@ -503,6 +503,23 @@ def leaderboard_submit(
     )
 
 
+@leaderboard_app.command("verify")
+def leaderboard_verify(
+    board: BoardOption = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            help="Your copy of the board's dataset (a directory), holding the references."
+        ),
+    ] = None,
+    entries: EntriesOption = None,
+) -> None:
+    """Re-score every entry of a board from its stored predictions; exit 1 on any mismatch."""
+    from petar_bench.commands.leaderboard_verify import verify
+
+    verify(board=board, dataset=dataset, extra=entries or (), console=console)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, printing user errors as one line without a traceback.
 

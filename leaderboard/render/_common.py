@@ -15,6 +15,9 @@ METRIC_LABELS = {
     "cider": "CIDEr",
     "bertscore": "BERTScore",
     "green": "GREEN",
+    "pet_region_acc": "Region acc.",
+    "pet_organ_acc": "Organ acc.",
+    "pet_laterality_acc": "Laterality acc.",
 }
 
 SYNTHETIC_NOTE = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
 from petar_bench.leaderboard.entry import Entry
 from petar_bench.leaderboard.paper import ReportedTable
@@ -29,14 +30,14 @@ from petar_bench.leaderboard.render._common import (
     training_text,
 )
 from petar_bench.leaderboard.render._strata import strata_metrics, strata_rows
-from petar_bench.leaderboard.render._svg import Bar, bar_chart
+from petar_bench.leaderboard.render._svg import Bar, bar_chart, legend
 
 _HERE = Path(__file__).resolve().parent
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(safe_text(text), quote=True)
 
 
 def _link(url: str, text: str) -> str:
@@ -76,7 +77,9 @@ def _ranked_row(ranked: RankedBoard, row: RankedRow) -> str:
             why = esc(ranked.missing_reason(e, metric_id))
             cells.append(f'<td class="{cls}" data-value="" title="{why}">n/a</td>')
         else:
-            text = f"{fmt_value(score.value)} <small>{esc(fmt_ci(score))}</small>"
+            # The CI goes under the value: a column as wide as "0.523", not "0.523 [0.503,
+            # 0.544]", is what lets eight metrics and the p column fit a 1400 px screen.
+            text = f'{fmt_value(score.value)} <small class="ci">{esc(fmt_ci(score))}</small>'
             cells.append(_num(score.value, text, cls))
     cells.append(_num(row.p_adjusted, esc(fmt_p(row.p_adjusted))))
     parity = "odd" if row.group % 2 else "even"
@@ -93,10 +96,10 @@ def _ranked_table(ranked: RankedBoard) -> str:
         _th("Params", "text"),
     ]
     for metric_id in ranked.metrics:
-        label = f"{esc(metric_label(metric_id))} <small>[95% CI]</small>"
+        label = f'{esc(metric_label(metric_id))} <small class="ci">[95% CI]</small>'
         cls = "primary" if metric_id == primary else ""
         heads.append(_th(label, "num", f' data-metric="{esc(metric_id)}"', cls))
-    heads.append(_th("p vs group top <small>(Holm)</small>", "num"))
+    heads.append(_th('p vs group top <small class="ci">(Holm)</small>', "num"))
     body = "".join(_ranked_row(ranked, row) for row in ranked.rows)
     return (
         f'<div class="scroll"><table class="sortable" id="board-table"><thead><tr>'
@@ -120,7 +123,8 @@ def _charts(ranked: RankedBoard) -> str:
             f"<small>({'higher' if higher else 'lower'} is better)</small></figcaption>"
             f"{bar_chart(label + ' with 95% CI', bars)}</figure>"
         )
-    return f'<div class="charts">{"".join(figures)}</div>'
+    groups = sorted({r.group for r in ranked.rows})
+    return legend(groups) + f'<div class="charts">{"".join(figures)}</div>'
 
 
 def _dl(items: list[tuple[str, str]]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
 from petar_bench.leaderboard.entry import Entry
 from petar_bench.leaderboard.paper import ReportedTable
@@ -32,7 +33,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~])")
 
 
 def md_escape(text: object) -> str:
-    flat = " ".join(str(text).split())
+    flat = " ".join(safe_text(text).split())
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False))
 
 

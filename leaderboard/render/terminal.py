@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from petar_bench.errors import UserError
+from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
 from petar_bench.leaderboard.entry import Entry, MetricScore
 from petar_bench.leaderboard.paper import ReportedTable
@@ -101,7 +102,7 @@ def _fit(console: Console, build: Callable[[_Layout], Table]) -> Table:
 
 def _model_cell(entry: Entry) -> Text:
     # Text, never markup: a user-supplied name like "[red]x" must print literally.
-    cell = Text(entry.model.name)
+    cell = Text(safe_text(entry.model.name))
     if entry.kind == "baseline":
         cell.append("\n(baseline)", style="dim")
     return cell
@@ -118,7 +119,7 @@ def _score_cell(score: MetricScore | None, with_ci: bool) -> Text:
 
 def _ranked_table(ranked: RankedBoard, layout: _Layout) -> Table:
     config = ranked.config
-    title = f"{config.title} (primary: {short_label(config.primary_metric)})"
+    title = f"{safe_text(config.title)} (primary: {short_label(config.primary_metric)})"
     table = _table(layout, title)
     table.add_column(Text("group"), no_wrap=True)
     table.add_column(Text("#"), justify="right", no_wrap=True)
@@ -154,7 +155,7 @@ def _optional_table(ranked: RankedBoard, layout: _Layout) -> Table:
         )
     for row in ranked.rows:
         values = [_score_cell(ranked.score(row.entry, m), with_ci=False) for m in optional]
-        table.add_row(Text(str(row.position)), Text(row.entry.model.name), *values)
+        table.add_row(Text(str(row.position)), Text(safe_text(row.entry.model.name)), *values)
     return table
 
 
@@ -176,6 +177,7 @@ def _section(
     """A dim heading and an indented label / text grid; the text wraps under itself."""
     if not items:
         return
+    items = [(safe_text(label), safe_text(text)) for label, text in items]
     label_width = max(cell_len(label) for label, _ in items)
     text_width = max(20, console.options.max_width - 2 - label_width - 2)
     grid = Table.grid(padding=(0, 2, 0, 0))
@@ -202,11 +204,13 @@ def _board_notes(ranked: RankedBoard) -> Text:
     config = ranked.config
     lines = [
         f"{GROUP_NOTE} alpha {config.alpha}, {config.n_trials} trials, seed {config.seed}.",
-        f"Split {config.split} of {config.dataset}, fingerprint {config.split_fingerprint}.",
+        safe_text(
+            f"Split {config.split} of {config.dataset}, fingerprint {config.split_fingerprint}."
+        ),
     ]
     if ranked.rows:
         lines.append(ENTRY_HINT)
-    lines += [f"excluded {x.name}: {x.reason}" for x in ranked.excluded]
+    lines += [safe_text(f"excluded {x.name}: {x.reason}") for x in ranked.excluded]
     return Text("\n".join(lines))
 
 
@@ -260,7 +264,8 @@ def print_board(view: BoardView, console: Console) -> None:
 
 
 def _provenance(entry: Entry) -> Table:
-    table = Table(show_header=False, title=Text(f"{entry.model.name} ({entry.entry_id})"))
+    title = safe_text(f"{entry.model.name} ({entry.entry_id})")
+    table = Table(show_header=False, title=Text(title))
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")  # hashes fold, never cut
     fields = [
@@ -278,7 +283,7 @@ def _provenance(entry: Entry) -> Table:
         ("created", entry.created),
     ]
     for key, value in fields:
-        table.add_row(key, Text(value or ""))
+        table.add_row(key, Text(safe_text(value or "")))
     return table
 
 
@@ -289,7 +294,9 @@ def _scores_table(entry: Entry) -> Table:
     table.add_column(Text("95% CI"), no_wrap=True)
     for metric_id, score in entry.metrics.items():
         table.add_row(
-            Text(short_label(metric_id)), Text(fmt_value(score.value)), Text(fmt_ci(score))
+            Text(safe_text(short_label(metric_id))),
+            Text(fmt_value(score.value)),
+            Text(fmt_ci(score)),
         )
     return table
 
@@ -310,7 +317,8 @@ def _strata_table(rows: list[StratumRow], layout: _Layout) -> Table:
             table.add_section()
         values = [fmt_value(row.values[m]) if m in row.values else "" for m in metrics]
         n = "" if row.n is None else str(row.n)
-        table.add_row(Text(row.stratum if first else ""), Text(row.level), n, *values)
+        stratum = Text(safe_text(row.stratum) if first else "")
+        table.add_row(stratum, Text(safe_text(row.level)), n, *values)
     return table
 
 
@@ -324,7 +332,9 @@ def print_entry(view: BoardView, entry_id: str, console: Console) -> None:
     ]
     if len(rows) != 1:
         known = ", ".join(r.entry.entry_id for r in view.ranked.rows)
-        raise UserError(f"{len(rows)} entries match {entry_id!r}; choose one of: {known}")
+        raise UserError(
+            safe_text(f"{len(rows)} entries match {entry_id!r}; choose one of: {known}")
+        )
     entry = rows[0].entry
     console.print(_provenance(entry))
     console.print(_scores_table(entry))

@@ -13,21 +13,24 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.compare import Comparison, compare_runs
 
 
 def comparison_table(result: Comparison) -> Table:
     table = Table(
         title=Text(
-            f"A = {result.a}  vs  B = {result.b}  (n = {result.n}, "
-            f"{result.n_clusters} {result.unit} clusters)"
+            safe_text(
+                f"A = {result.a}  vs  B = {result.b}  (n = {result.n}, "
+                f"{result.n_clusters} {result.unit} clusters)"
+            )
         )
     )
     for header in ("metric", "A", "B", "A - B [95% CI]", "rel.", "d_z", "p", "p (Holm)", "better"):
         table.add_column(header, justify="left" if header == "metric" else "right")
     for r in result.metrics:
         table.add_row(
-            r.metric,
+            safe_text(r.metric),
             f"{r.value_a:.4f}",
             f"{r.value_b:.4f}",
             f"{r.delta:+.4f} [{r.delta_ci95[0]:+.4f}, {r.delta_ci95[1]:+.4f}]",
@@ -70,7 +73,7 @@ def compare_cli(
         )
     )
     for metric_id, why in result.skipped.items():
-        console.print(Text(f"not compared {metric_id}: {why}", style="dim"))
+        console.print(Text(safe_text(f"not compared {metric_id}: {why}"), style="dim"))
     if output is not None:
         from petar_bench.fileio import atomic_write_text
 

@@ -53,9 +53,11 @@ def complete_run(
             f"run {config.run_key} in {str(layout.root)!r} is not complete: {problem}. "
             "Run the missing shards (or rerun the same command) and merge again"
         )
+    # Any scores.json here describes the predictions being replaced: remove it before they
+    # are, so a crash from here on leaves no scores (rather than another run's) beside them.
+    layout.scores.unlink(missing_ok=True)
     write_run_files(layout, config, records, collected)
     if collected.failures:
-        layout.scores.unlink(missing_ok=True)  # it would describe other predictions
         first = next(iter(collected.failures.items()))
         warning(
             console,
@@ -65,7 +67,6 @@ def complete_run(
         )
         return Completion(scored=False)
     if not score:
-        layout.scores.unlink(missing_ok=True)
         if not quiet:
             plain(console, f"generation only: predictions in {layout.predictions}")
         return Completion(scored=False)
@@ -78,7 +79,7 @@ def complete_run(
             f"'petar-bench score {layout.predictions} --dataset {config.dataset_root} "
             f"--split {config.split} --output {layout.scores}'"
         ) from None
-    write_scores(layout.scores, report)
+    write_scores(layout.scores, report, config.run_key)
     if not quiet:
         show_scores(console, config.model, report, synthetic=config.synthetic)
         plain(console, f"scores written to {layout.scores}")

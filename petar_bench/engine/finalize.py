@@ -143,5 +143,11 @@ def default_scorer() -> Scorer:
     return score_texts
 
 
-def write_scores(path: Path, report: Any) -> Path:
-    return atomic_write_text(path, report_json(report))
+def write_scores(path: Path, report: Any, run_key: str | None = None) -> Path:
+    """scores.json, stamped with the run key whose predictions it scores (checked on read:
+    see `petar_bench.leaderboard.loaded`), so it can never pass for another run's scores."""
+    if run_key is None:
+        return atomic_write_text(path, report_json(report))
+    data = json.loads(report_json(report))
+    data["run_key"] = run_key
+    return atomic_write_text(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")

@@ -2,8 +2,13 @@
 
 `pet_suvmax_fidelity` and `pet_size_fidelity` compare the numbers a model writes with what
 the image shows under the lesion mask. Measuring needs the volumes, so it is done once per
-dataset split and cached under the cache directory, keyed by the volumes' checksums (a
-changed volume is measured again; a failed cache read is a miss, never a crash).
+dataset split and cached under the cache directory, keyed by the sha256 of the volume files
+as they are on disk now (a changed, damaged or deleted volume is read again, and the
+loader's own checks then speak; a failed cache read is a miss, never a crash).
+
+The key is never the manifest's stored checksums or the dataset's name: a copy of a dataset
+whose files were changed after the manifest was sealed carries the intact copy's checksums,
+and would be scored with the intact copy's measurements.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from petar_bench.fileio import atomic_write_json
-from petar_bench.hashing import sha256_json
+from petar_bench.hashing import sha256_file, sha256_json
 from petar_bench.paths import cache_dir
 from petar_bench.records import LesionRecord, Manifest
 from petar_bench.volumes import measures
@@ -24,17 +29,22 @@ from petar_bench.volumes.lesion import VolumeLoader
 MEASUREMENTS_VERSION = 1
 
 
-def _cache_path(manifest: Manifest, records: Sequence[LesionRecord]) -> Path:
+def _file_digest(path: Path) -> str:
+    try:
+        return sha256_file(path)
+    except OSError as exc:  # missing or unreadable: never a cache hit; the loader reports it
+        return f"unreadable:{exc.errno}"
+
+
+def _cache_path(root: Path, manifest: Manifest, records: Sequence[LesionRecord]) -> Path:
+    """Keyed on the bytes of every file the loader reads (PET, CT, mask), each hashed once."""
+    paths = sorted({p for r in records for p in r.volume_paths()})
+    digests = {p: _file_digest(root / p) for p in paths}
     key = sha256_json(
         {
             "v": MEASUREMENTS_VERSION,
             "rows": sorted(
-                (
-                    r.sample_id,
-                    r.mask_label,
-                    [manifest.volume_checksums.get(p, p) for p in r.volume_paths()],
-                )
-                for r in records
+                (r.sample_id, r.mask_label, [digests[p] for p in r.volume_paths()]) for r in records
             ),
         }
     )
@@ -48,7 +58,7 @@ def measure_records(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, dict[str, float]]:
     """sample_id -> {"suv_max", "size_mm"} measured on the native grid under each mask."""
-    path = _cache_path(manifest, records)
+    path = _cache_path(Path(root), manifest, records)
     try:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if set(cached) == {r.sample_id for r in records}:

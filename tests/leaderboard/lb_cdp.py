@@ -29,7 +29,6 @@ FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--remote-debugging-port=0",
-    "--window-size=1300,1600",
     "--hide-scrollbars",
 )
 
@@ -112,9 +111,10 @@ class WebSocket:
 class Browser:
     """Headless Chromium driven over CDP; records every network request the page makes."""
 
-    def __init__(self, binary: str, profile: Path) -> None:
+    def __init__(self, binary: str, profile: Path, window: tuple[int, int] = (1300, 1600)) -> None:
+        size = f"--window-size={window[0]},{window[1]}"
         self.proc = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [binary, *FLAGS, size, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -85,3 +85,44 @@ def test_board_page_in_chromium(board: Path, manifest: Manifest, tmp_path: Path)
         )
     finally:
         browser.close()
+
+
+FITS = """(() => {
+  const box = document.querySelector('#board .scroll');
+  const heads = [...document.querySelectorAll('#board-table thead th')];
+  const last = heads[heads.length - 1].getBoundingClientRect();
+  return {overflow: box.scrollWidth - box.clientWidth, lastRight: last.right,
+          lastText: heads[heads.length - 1].textContent, viewport: window.innerWidth,
+          pageOverflow: document.documentElement.scrollWidth - window.innerWidth};
+})()"""
+
+
+def test_shipped_board_fits_1400px_with_a_chart_legend(tmp_path: Path) -> None:
+    """The shipped demo board (eight metric columns) fits a 1400 px window: the Holm p
+    column is on screen, not scrolled away; the bars' colours and whiskers have a key."""
+    binary = _chromium()
+    page = tmp_path / "shipped.html"
+    page.write_text(render_html(load_board("synthetic-demo")), encoding="utf-8")
+    browser = Browser(binary, tmp_path / "profile", window=(1400, 1000))
+    try:
+        browser.open(page.as_uri())
+        fit = browser.evaluate(FITS)
+        assert fit["viewport"] == 1400 and "Holm" in fit["lastText"]
+        assert fit["overflow"] <= 0 and fit["pageOverflow"] <= 0, fit
+        assert fit["lastRight"] <= fit["viewport"], fit
+        legend = browser.evaluate(
+            "[...document.querySelectorAll('.legend li')].map(li => li.textContent.trim())"
+        )
+        groups = browser.evaluate(f"[...new Set({ROWS}.map(r => r.cells[0].textContent))]")
+        assert [f"rank group {g}" for g in groups] == legend[: len(groups)]
+        assert any("95% CI" in item for item in legend)
+        for group in groups:  # each key's colour is the colour of that group's bars
+            key, bars = browser.evaluate(
+                f"[document.querySelector('.legend li[data-group=\"{group}\"] rect')"
+                ".getAttribute('fill'), [...document.querySelectorAll("
+                f"'.charts .bar.group-{group} rect')].map(r => r.getAttribute('fill'))]"
+            )
+            assert bars and set(bars) == {key}
+        browser.screenshot(ARTIFACTS / "board-1400.png")
+    finally:
+        browser.close()

@@ -67,6 +67,7 @@ def test_entries_hold_hashes_and_scores_only(gated: tuple[Path, list[Path]]) -> 
         "harness_version",
         "declared_harness_version",
         "predictions_sha256",
+        "predictions",
         "n",
         "sample_ids",
         "patient_index",

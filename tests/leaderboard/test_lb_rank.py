@@ -151,5 +151,5 @@ def test_the_same_predictions_under_another_name_get_one_row(
     ranked = load_board(board).ranked
     assert len(ranked.rows) == 3
     assert [(Path(x.name).name, x.reason) for x in ranked.excluded] == [
-        ("good-again.json", f"same predictions file as {three['good'].stem}")
+        ("good-again.json", f"same predictions as {three['good'].stem}")
     ]

@@ -82,7 +82,12 @@ def test_html_has_table_charts_provenance_and_paper_section(view: BoardView) -> 
     parser.feed(page)
     rows = [a for t, a in parser.tags if t == "tr" and "data-entry" in a]
     assert len(rows) == 3
-    assert page.count("<svg") == 3 and page.count("<line") > 9  # bars with error bars
+    charts = page[page.index('<div class="charts">') :]
+    assert charts.count("<svg") == 3 and charts.count("<line") > 9  # bars with error bars
+    legend = page[page.index('<ul class="legend"') : page.index('<div class="charts">')]
+    groups = sorted({r.group for r in view.ranked.rows})
+    assert [f"rank group {g}" in legend for g in groups] == [True] * len(groups)
+    assert "95% CI" in legend
     for entry in (r.entry for r in view.ranked.rows):
         assert f'id="prov-{entry.entry_id}"' in page
         assert entry.predictions_sha256 in page

@@ -75,6 +75,9 @@ def test_shipped_entries_parse_and_match_their_board() -> None:
             assert entry.synthetic == config.synthetic
             assert set(config.required_metrics) <= set(entry.metrics)
             assert "reference" not in json.dumps(json.loads(path.read_text())["metrics"])
+            # Schema 2: the predictions travel with the entry (leaderboard verify re-scores).
+            assert entry.schema_version == 2 and entry.predictions is not None
+            assert len(entry.predictions.texts()) == entry.n
 
 
 def test_board_data_is_packaged() -> None:
