@@ -95,6 +95,7 @@ class _ExamWork:
         self.folder = f"volumes/{safe_name(task.exam_id)}"
         self.volumes: dict[str, dict[str, Any]] = {}
         self._loaded: dict[str, tuple[LoadedVolume, str, list[Problem]]] = {}
+        self._masks: dict[str, tuple[np.ndarray, str, list[Problem]]] = {}
 
     def run(self) -> dict[str, Any]:
         lesions = [self._lesion(lesion) for lesion in self.task.lesions]
@@ -162,6 +163,19 @@ class _ExamWork:
         return problems, record, measure
 
     def _mask(self, lesion: LesionSource, pet_grid: VolumeGrid) -> tuple[np.ndarray, str, list]:
+        """The lesion's mask on the PET grid, stored; a label map is read and placed once."""
+        key = lesion.mask.key()
+        if key not in self._masks:
+            self._masks = {key: self._mask_on_pet_grid(lesion, pet_grid)}
+        data, rel, problems = self._masks[key]
+        if problems or not rel:
+            return data, "", problems
+        where = f"{lesion.origin}: mask {lesion.mask.path.name}"
+        return data, rel, checks.mask_problems(data, where, label=lesion.mask_label)
+
+    def _mask_on_pet_grid(
+        self, lesion: LesionSource, pet_grid: VolumeGrid
+    ) -> tuple[np.ndarray, str, list[Problem]]:
         loaded = read_volume(lesion.mask)
         where = f"{lesion.origin}: mask {lesion.mask.path.name}"
         problems = checks.mask_problems(
@@ -171,11 +185,10 @@ class _ExamWork:
             return loaded.data, "", problems
         grid = grid_of(loaded.data, loaded.affine)
         notes = list(loaded.notes)
-        data = loaded.data
         if not grid.same_as(pet_grid):
             overlap = checks.overlap_problem(pet_grid, grid, "mask", lesion.origin)
             if overlap:
-                return data, "", [overlap]
+                return loaded.data, "", [overlap]
             from petar_bench.volumes.resample import resample_onto
 
             data = resample_onto(
@@ -186,11 +199,8 @@ class _ExamWork:
                 "(nearest neighbour)"
             )
             loaded = LoadedVolume(data=data, affine=pet_grid.matrix(), notes=tuple(notes))
-        problems = checks.mask_problems(data, where, label=lesion.mask_label)
-        if problems:
-            return data, "", problems
         stem = f"mask-{safe_name(lesion.lesion_id)}" if lesion.mask_label is None else "labels"
-        return data, self._store(loaded, "mask", stem, notes), []
+        return loaded.data, self._store(loaded, "mask", stem, notes), []
 
     def _store(self, loaded: LoadedVolume, role: str, stem: str, notes: list[str]) -> str:
         """Write (or link) a volume under its content address; returns the relative path."""
