@@ -264,6 +264,10 @@ def score(
     ] = None,
     n_bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
+    ids: Annotated[
+        Path | None,
+        typer.Option(help="Score only these sample ids (one per line); labelled as a subset."),
+    ] = None,
 ) -> None:
     """Score a predictions file against references (no images needed)."""
     from petar_bench.commands.score import score_files
@@ -281,6 +285,7 @@ def score(
         bertscore_layer=bertscore_layer,
         n_bootstrap=n_bootstrap,
         seed=seed,
+        ids=ids,
         console=console,
     )
 
@@ -353,6 +358,110 @@ def data_verify(
     from petar_bench.commands.data import verify
 
     verify(dataset, console=console, seal=seal)
+
+
+@data_app.command("import")
+def data_import(
+    src: Annotated[Path, typer.Argument(help="Folder, table file or DICOM tree to import.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Dataset directory to write (new, empty, or an earlier import to resume).",
+        ),
+    ],
+    layout: Annotated[
+        str, typer.Option(help="auto, folders, table, labelmap or dicom (docs/data.md).")
+    ] = "auto",
+    split_file: Annotated[
+        Path | None,
+        typer.Option(help="JSON or CSV assigning sample, exam or patient ids to train/val/test."),
+    ] = None,
+    split_column: Annotated[
+        str | None, typer.Option(help="Table column holding each lesion's split.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=COLUMN for table/labelmap columns (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the layout, mapping and first lesions; write nothing.")
+    ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes reading and converting volumes.")
+    ] = 1,
+    strict: Annotated[
+        bool, typer.Option(help="Refuse the import (no manifest) on any warning or skipped lesion.")
+    ] = False,
+    components: Annotated[
+        bool,
+        typer.Option(help="labelmap: label connected components instead of using label values."),
+    ] = False,
+    tracer: Annotated[
+        str | None, typer.Option(help="Tracer for sources that do not record it (e.g. FDG).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Dataset name (default: the output folder's name).")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the patient-level split when no split is given.")
+    ] = 0,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="Layout-specific KEY=VALUE (e.g. for DICOM; repeatable)."),
+    ] = None,
+) -> None:
+    """Import PETARSeg-11K or your own PET/CT into a dataset directory (docs/data.md)."""
+    from petar_bench.commands.data_import import import_data, parse_pairs
+    from petar_bench.datasets.importers.engine import ImportRequest
+
+    request = ImportRequest(
+        src=src,
+        output=output,
+        layout=layout,
+        split_file=split_file,
+        split_column=split_column,
+        mapping=parse_pairs(map_, "--map"),
+        dry_run=dry_run,
+        workers=workers,
+        strict=strict,
+        components=components,
+        tracer=tracer,
+        name=name,
+        seed=seed,
+        settings=parse_pairs(setting, "--setting"),
+    )
+    import_data(request, console=console)
+
+
+@data_app.command("export")
+def data_export(
+    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")],
+    layout: Annotated[str, typer.Option(help="folders, table, labelmap or dicom.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="New or empty directory.")],
+    patients: Annotated[int | None, typer.Option(help="Only the first N patients.")] = None,
+    split: Annotated[str | None, typer.Option(help="Only this split.")] = None,
+    ct_spacing: Annotated[
+        str | None, typer.Option(help="Write the CT on its own finer grid, e.g. '1.5,1.5,4' mm.")
+    ] = None,
+) -> None:
+    """Write a dataset in one of the import layouts (hand the phantoms to other tools)."""
+    from petar_bench.commands.data_export import export_command
+
+    export_command(dataset, layout, output, patients, split, ct_spacing, console=console)
+
+
+@data_app.command("export-references")
+def data_export_references(
+    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")],
+    split: Annotated[str, typer.Option(help="Split to export.")] = "test",
+) -> None:
+    """Write a split's references (with patient ids and record fields) as JSONL for 'score'."""
+    from petar_bench.commands.references import export_references
+
+    export_references(dataset, split=split, output=output, console=console)
 
 
 # --------------------------------------------------------------------------- ls

@@ -76,6 +76,7 @@ def score_files(
     bertscore_layer: int | None = None,
     n_bootstrap: int = 1000,
     seed: int = 12345,
+    ids: Path | None = None,
     console: Console,
 ) -> Any:
     from petar_bench.console import print_scores
@@ -94,6 +95,10 @@ def score_files(
         inputs = _reference_inputs(predictions, references)
     else:
         inputs = _dataset_inputs(predictions, dataset or "demo", split, metrics)
+    if ids is not None:
+        from petar_bench.commands.references import read_id_list, restrict
+
+        inputs = restrict(read_id_list(ids), inputs, ids)
     report = score_inputs(
         inputs,
         list(metrics),
@@ -107,6 +112,13 @@ def score_files(
         seed=seed,
     )
     print_scores({predictions_path.name: report}, console)
+    if ids is not None:
+        console.print(
+            f"SUBSET: {report.n} sample(s) listed in {ids} (not the whole split); scores are "
+            "not comparable with full-split results",
+            markup=False,
+            highlight=False,
+        )
     if output is not None:
         atomic_write_text(output, report.model_dump_json(indent=1) + "\n")
         console.print(f"scores written to {output}")
