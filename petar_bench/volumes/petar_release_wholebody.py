@@ -18,7 +18,7 @@ import numpy as np
 
 from petar_bench.errors import UserError
 from petar_bench.volumes.nifti_roundtrip import binary_round_trip, disk_dtype, nifti_round_trip
-from petar_bench.volumes.resample import Grid, isotropic_grid, resample
+from petar_bench.volumes.resample import ResampleTarget, isotropic_grid, resample
 
 SPACING_MM = 3.0
 CROP_XY = 200
@@ -44,7 +44,7 @@ class WholeBody:
     """What every lesion of one exam reuses."""
 
     head_crop_slices: int  # top slices dropped before resampling
-    grid: Grid  # the 3 mm grid of the PET (the CT's must match)
+    grid: ResampleTarget  # the 3 mm grid of the PET (the CT's must match)
     plan: CropPlan
     pet: np.ndarray  # (Z, Y, X) float32, PET window applied, in [0, 1]
     ct: np.ndarray  # (Z, Y, X) float32, CT window applied, in [0, 1]
@@ -111,7 +111,7 @@ def _stage_volume(
     fill: float,
     on_disk: np.dtype,
     round_trip: Callable[[np.ndarray, np.dtype], np.ndarray] = nifti_round_trip,
-) -> tuple[Grid, np.ndarray]:
+) -> tuple[ResampleTarget, np.ndarray]:
     """Head-cropped, resampled, cropped/padded and round-tripped volume, (Z, Y, X) float32."""
     head = data[:, :, :keep]
     grid = isotropic_grid(head.shape, affine, SPACING_MM)

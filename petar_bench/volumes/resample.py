@@ -19,7 +19,7 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class Grid:
+class ResampleTarget:
     """Where the resampled volume lives: the index map into the input grid and its affine."""
 
     shape: tuple[int, int, int]
@@ -47,7 +47,7 @@ def corner_bounds(shape: tuple[int, ...], affine: np.ndarray) -> tuple[np.ndarra
     return mapped.min(axis=-1), mapped.max(axis=-1)
 
 
-def isotropic_grid(shape: tuple[int, ...], affine: np.ndarray, spacing_mm: float) -> Grid:
+def isotropic_grid(shape: tuple[int, ...], affine: np.ndarray, spacing_mm: float) -> ResampleTarget:
     """The output grid nilearn chooses for a (3, 3) target affine of `spacing_mm`."""
     from scipy import linalg
 
@@ -66,10 +66,10 @@ def isotropic_grid(shape: tuple[int, ...], affine: np.ndarray, spacing_mm: float
     matrix, offset = transform[:3, :3], transform[:3, 3]
     if np.all(np.diag(np.diag(matrix)) == matrix):
         matrix = np.diag(matrix)  # scipy then takes its separable zoom/shift path, as in nilearn
-    return Grid(shape=out_shape, affine=target, matrix=matrix, offset=offset)
+    return ResampleTarget(shape=out_shape, affine=target, matrix=matrix, offset=offset)
 
 
-def resample(data: np.ndarray, grid: Grid, *, order: int) -> np.ndarray:
+def resample(data: np.ndarray, grid: ResampleTarget, *, order: int) -> np.ndarray:
     """Resample `data` onto `grid` (order 1 = linear, 0 = nearest), keeping its dtype."""
     from scipy.ndimage import affine_transform
 
