@@ -1,5 +1,9 @@
 """DICOM PET/CT in and out: series reading, SUVbw from Bq/mL, lesion masks, and an exporter.
 
+This package is also the `dicom` layout of `petar-bench data import` (`detect`, `scan`,
+`describe`, the volume readers `read_pet`, `read_ct`, `read_mask`) and of `petar-bench data
+export` (`export`); `convert_exam` converts one exam folder to NIfTI on its own.
+
 pydicom, highdicom and rt-utils (the ``dicom`` extra) are imported inside the functions that
 need them, so importing this package costs nothing. docs/dicom.md describes the formula, the
 attributes read and the vendor caveats.
@@ -12,6 +16,16 @@ from petar_bench.datasets.dicom._export import (
     ExportedExam,
     acquisition_for,
     export_exam,
+)
+from petar_bench.datasets.dicom._layout import (
+    NAME,
+    describe,
+    detect,
+    export,
+    read_ct,
+    read_mask,
+    read_pet,
+    scan,
 )
 from petar_bench.datasets.dicom._masks import (
     masks_from_nifti,
@@ -32,6 +46,7 @@ from petar_bench.datasets.dicom._suv import (
 __all__ = [
     "HALF_LIFE_S",
     "MASK_FORMATS",
+    "NAME",
     "Acquisition",
     "ConvertedExam",
     "ExportedExam",
@@ -40,6 +55,9 @@ __all__ = [
     "acquisition_for",
     "convert_exam",
     "decayed_dose_bq",
+    "describe",
+    "detect",
+    "export",
     "export_exam",
     "group_series",
     "masks_from_nifti",
@@ -48,7 +66,11 @@ __all__ = [
     "nearest_onto",
     "pick_series",
     "rasterise",
+    "read_ct",
+    "read_mask",
+    "read_pet",
     "read_series",
+    "scan",
     "suv_bw_factor",
     "suv_parameters",
     "tracer_name",

@@ -17,7 +17,9 @@ follow slice order, so a reader must sort by position as real data require.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -273,17 +275,27 @@ def fine_ct_grid(
 
 
 def ct_datasets(
-    study: _Study, hu: np.ndarray, affine: np.ndarray, spacing: Sequence[float], when: datetime
+    study: _Study,
+    hu: np.ndarray,
+    ct_affine: np.ndarray,
+    pet_grid: tuple[tuple[int, ...], np.ndarray],
+    spacing: Sequence[float],
+    when: datetime,
 ) -> list[Any]:
-    """CT slices on a finer grid of their own (trilinear from the input), int16 + intercept."""
+    """CT slices on a finer grid of their own covering the PET's field of view (trilinear
+    from the input CT, wherever its grid is), int16 + intercept."""
     from scipy.ndimage import affine_transform
 
-    volume, lps_affine = _lps_grid(np.asarray(hu, dtype=np.float32), affine)
-    shape, fine_affine = fine_ct_grid(volume.shape, lps_affine, spacing)
+    _, pet_lps = _lps_grid(np.zeros(pet_grid[0], dtype=np.uint8), pet_grid[1])
+    shape, fine_affine = fine_ct_grid(pet_grid[0], pet_lps, spacing)
+    volume, lps_affine = _lps_grid(np.asarray(hu, dtype=np.float32), ct_affine)
     to_old = np.linalg.inv(lps_affine) @ fine_affine
+    matrix = to_old[:3, :3]
+    if np.allclose(matrix, np.diag(np.diag(matrix))):
+        matrix = np.diag(matrix)  # scipy's separable fast path
     fine = affine_transform(
         volume,
-        np.diag(to_old)[:3],
+        matrix,
         offset=to_old[:3, 3],
         output_shape=shape,
         order=1,
@@ -329,6 +341,7 @@ def export_exam(
     affine: np.ndarray,
     masks: dict[str, np.ndarray],
     tracer: str,
+    ct_affine: np.ndarray | None = None,
     patient_id: str,
     exam_id: str,
     mask_format: str = "seg",
@@ -337,8 +350,9 @@ def export_exam(
 ) -> ExportedExam:
     """Write one exam under `folder`: PT/, CT/ and SEG/, RTSTRUCT/ or masks/.
 
-    `pet_suv`, `ct_hu` and every mask share one grid (`affine`, NIfTI RAS); mask keys are
-    the lesion ids, kept as segment labels or ROI names.
+    `pet_suv` and every mask share one grid (`affine`, NIfTI RAS); `ct_hu` lies on
+    `ct_affine` (default: the PET's). Mask keys are the lesion ids, kept as segment labels
+    or ROI names.
     """
     if mask_format not in MASK_FORMATS:
         raise UserError(f"unknown mask format {mask_format!r}; choose one of {MASK_FORMATS}")
@@ -354,7 +368,9 @@ def export_exam(
     for ds in pet:
         _save(ds, folder / "PT" / _file_name(ds))
     when = acq.series_start - timedelta(minutes=2)  # CT just before the PET
-    for ds in ct_datasets(study, ct_hu, affine, ct_spacing, when):
+    ct_grid = affine if ct_affine is None else ct_affine
+    pet_grid = (tuple(pet_suv.shape), affine)
+    for ds in ct_datasets(study, ct_hu, ct_grid, pet_grid, ct_spacing, when):
         _save(ds, folder / "CT" / _file_name(ds))
     if mask_format == "seg":
         _write_seg(folder / "SEG" / "lesions.dcm", pet, masks, affine, study)
@@ -417,7 +433,8 @@ def _write_rtstruct(
         # rt-utils wants (rows, columns, slices), slices ascending along the normal.
         rtstruct.add_roi(mask=np.transpose(mask, (1, 0, 2)), name=name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rtstruct.save(str(path))
+    with contextlib.redirect_stdout(io.StringIO()):  # rt-utils prints where it writes
+        rtstruct.save(str(path))
 
 
 def _write_nifti_masks(folder: Path, masks: dict[str, np.ndarray], affine: np.ndarray) -> None:
