@@ -38,6 +38,7 @@ from petar_bench.datasets.dicom._masks import find_mask_sources, lesion_id, read
 from petar_bench.datasets.dicom._series import (
     SeriesVolume,
     group_series,
+    has_preamble,
     pick_series,
     read_series,
     scan_folder,
@@ -55,15 +56,6 @@ _CACHED_EXAMS = 2
 # --------------------------------------------------------------------------- detect / scan
 
 
-def _is_dicom_file(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(128)
-            return handle.read(4) == b"DICM"
-    except OSError:
-        return False
-
-
 def _exam_dirs(src: Path) -> list[Path]:
     return sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))
 
@@ -72,7 +64,7 @@ def _has_dicom(folder: Path, limit: int = 50) -> bool:
     for n, path in enumerate(p for p in folder.rglob("*") if p.is_file()):
         if n >= limit:
             return False
-        if _is_dicom_file(path):
+        if has_preamble(path):
             return True
     return False
 

@@ -76,14 +76,30 @@ def scan_folder(folder: Path) -> list[tuple[Path, Any]]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         try:
             header = pydicom.dcmread(str(path), stop_before_pixels=True)
-        except pydicom.errors.InvalidDicomError:
+        except pydicom.errors.InvalidDicomError as exc:
+            if has_preamble(path):
+                raise UserError(f"{path}: unreadable DICOM file ({_reason(exc)})") from None
             continue  # not DICOM: NIfTI masks, notes, DICOMDIR-less extras
         except Exception as exc:  # truncated or corrupt files raise many types
             raise UserError(f"{path}: unreadable DICOM file ({_reason(exc)})") from None
-        if "SOPClassUID" not in header and "Modality" not in header:
-            continue
+        if path.name == "DICOMDIR" or ("SOPClassUID" not in header and "Modality" not in header):
+            continue  # a media directory, not an image
+        # pydicom stops quietly where a file is cut short: the identifying tags then lack.
+        lacking = [k for k in ("SOPInstanceUID", "SeriesInstanceUID") if k not in header]
+        if lacking:
+            raise UserError(f"{path}: truncated or incomplete DICOM file (no {lacking[0]})")
         found.append((path, header))
     return found
+
+
+def has_preamble(path: Path) -> bool:
+    """True for a file in the DICOM file format (128-byte preamble, then "DICM")."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(128)
+            return handle.read(4) == b"DICM"
+    except OSError:
+        return False
 
 
 def _reason(exc: BaseException) -> str:
