@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -433,7 +434,9 @@ def _write_rtstruct(
         # rt-utils wants (rows, columns, slices), slices ascending along the normal.
         rtstruct.add_roi(mask=np.transpose(mask, (1, 0, 2)), name=name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.redirect_stdout(io.StringIO()):  # rt-utils prints where it writes
+    # rt-utils prints where it writes and saves through attributes pydicom 3 deprecates.
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
         rtstruct.save(str(path))
 
 
