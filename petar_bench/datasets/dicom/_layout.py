@@ -212,7 +212,8 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
             known = ", ".join(sorted(info.lesions)) or "none"
             yield Skip(where, f"{where}: no mask named {lesion!r} (masks: {known})", "missing-file")
             continue
-        reference, problem = decode_text(_value(row, "reference", mapping), "reference", where)
+        raw = row.get((mapping or {}).get("reference", "reference"))
+        reference, problem = decode_text(None if raw is None else str(raw), "reference", where)
         if problem:
             yield Skip(where, problem.message, problem.code)
             continue
