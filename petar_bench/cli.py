@@ -331,6 +331,81 @@ def data_verify(
     verify(dataset, console=console)
 
 
+@data_app.command("import")
+def data_import(
+    src: Annotated[Path, typer.Argument(help="Folder, table file or DICOM tree to import.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Dataset directory to write (new, empty, or an earlier import to resume).",
+        ),
+    ],
+    layout: Annotated[
+        str, typer.Option(help="auto, folders, table, labelmap or dicom (docs/data.md).")
+    ] = "auto",
+    split_file: Annotated[
+        Path | None,
+        typer.Option(help="JSON or CSV assigning sample, exam or patient ids to train/val/test."),
+    ] = None,
+    split_column: Annotated[
+        str | None, typer.Option(help="Table column holding each lesion's split.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=COLUMN for table/labelmap columns (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the layout, mapping and first lesions; write nothing.")
+    ] = False,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes reading and converting volumes.")
+    ] = 1,
+    strict: Annotated[
+        bool, typer.Option(help="Refuse the import (no manifest) on any warning or skipped lesion.")
+    ] = False,
+    components: Annotated[
+        bool,
+        typer.Option(help="labelmap: label connected components instead of using label values."),
+    ] = False,
+    tracer: Annotated[
+        str | None, typer.Option(help="Tracer for sources that do not record it (e.g. FDG).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Dataset name (default: the output folder's name).")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the patient-level split when no split is given.")
+    ] = 0,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(help="Layout-specific KEY=VALUE (e.g. for DICOM; repeatable)."),
+    ] = None,
+) -> None:
+    """Import PETARSeg-11K or your own PET/CT into a dataset directory (docs/data.md)."""
+    from petar_bench.commands.data_import import import_data, parse_pairs
+    from petar_bench.datasets.importers.engine import ImportRequest
+
+    request = ImportRequest(
+        src=src,
+        output=output,
+        layout=layout,
+        split_file=split_file,
+        split_column=split_column,
+        mapping=parse_pairs(map_, "--map"),
+        dry_run=dry_run,
+        workers=workers,
+        strict=strict,
+        components=components,
+        tracer=tracer,
+        name=name,
+        seed=seed,
+        settings=parse_pairs(setting, "--setting"),
+    )
+    import_data(request, console=console)
+
+
 # --------------------------------------------------------------------------- ls
 
 

@@ -2,6 +2,11 @@
 
 A manifest lives at ``<dataset dir>/manifest.json``. Volume paths inside it are relative to
 that directory, so a dataset folder can be moved or copied as a whole.
+
+Schema 2 (written since the importer) adds, per volume file, its role, its own grid
+(`VolumeGrid`: PET, CT and mask each keep theirs) and what was done to it on import, plus how
+the dataset was imported (`ImportInfo`). Schema 1 files are still read; their grids come from
+the NIfTI headers when the loader opens them. Fingerprints do not depend on the schema.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from petar_bench.errors import UserError
+from petar_bench.grid import VolumeGrid
 from petar_bench.hashing import sha256_file, sha256_json
 
-MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 SPLITS = ("train", "val", "test")
 
@@ -50,8 +56,8 @@ class LesionRecord(BaseModel):
     tracer: str = Field(description="Tracer name, e.g. 'FDG', 'DOTATATE', 'PSMA', 'fluciclovine'.")
     split: str = Field(description="'train', 'val' or 'test'.")
     pet_path: str = Field(description="PET NIfTI in SUV, relative to the dataset directory.")
-    ct_path: str = Field(description="CT NIfTI in HU on the PET grid, relative path.")
-    mask_path: str = Field(description="Lesion mask NIfTI, relative path.")
+    ct_path: str = Field(description="CT NIfTI in HU (its own grid, overlapping the PET's).")
+    mask_path: str = Field(description="Lesion mask NIfTI on the PET grid, relative path.")
     mask_label: int | None = Field(
         None, description="Label value of this lesion in a multi-label mask; None = mask > 0."
     )
@@ -72,12 +78,41 @@ class Conventions(BaseModel):
     size: str = "longest axial diameter of the mask in mm"
 
 
+class VolumeInfo(BaseModel):
+    """One stored volume file (schema 2): what it is, where its voxels lie, how it was made."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Literal["pet", "ct", "mask"]
+    grid: VolumeGrid
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What the importer did, e.g. 'resampled from the CT grid to the PET grid "
+        "(nearest neighbour)' or 'converted from Bq/mL to SUVbw'.",
+    )
+
+
+class ImportInfo(BaseModel):
+    """How an imported dataset was made (schema 2)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    layout: str = Field(description="The importer layout: folders, table, labelmap or dicom.")
+    source: str = Field(description="The SRC argument as given.")
+    harness_version: str
+    split_method: str = Field(description="Where the splits came from (file, column, seeded).")
+    slice_convention: str | None = Field(
+        None, description="The slice numbering the references follow, as detected on import."
+    )
+    options: dict[str, str] = Field(default_factory=dict, description="Import options used.")
+
+
 class Manifest(BaseModel):
     """A dataset: its records, conventions, volume checksums and per-split fingerprints."""
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 2  # MANIFEST_SCHEMA_VERSION
     dataset: str = Field(description="Dataset name, e.g. 'synthetic-demo' or 'petarseg-11k'.")
     synthetic: bool = Field(description="True for generated data; never mixed with real data.")
     description: str = ""
@@ -92,6 +127,11 @@ class Manifest(BaseModel):
     split_fingerprints: dict[str, str] = Field(
         default_factory=dict, description="split -> fingerprint, computed when made/imported."
     )
+    volumes: dict[str, VolumeInfo] = Field(
+        default_factory=dict,
+        description="Schema 2: role, grid and import notes of every volume, by relative path.",
+    )
+    import_info: ImportInfo | None = Field(None, description="Schema 2: how it was imported.")
 
     def split(self, name: str) -> list[LesionRecord]:
         chosen = [r for r in self.records if r.split == name]

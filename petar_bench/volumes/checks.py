@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.volumes.grid import VolumeGrid
+from petar_bench.grid import VolumeGrid
 
 PET_BQML_P95 = 50.0
 PET_ABSURD_MAX = 1000.0

@@ -92,3 +92,43 @@ def resample(data: np.ndarray, grid: ResampleTarget, *, order: int) -> np.ndarra
     high = max(np.nanmax(data), 0)
     out.clip(low, high, out=out)
     return out
+
+
+def resample_onto(
+    data: np.ndarray,
+    affine: np.ndarray,
+    target_shape: tuple[int, int, int],
+    target_affine: np.ndarray,
+    *,
+    order: int,
+    cval: float,
+) -> np.ndarray:
+    """`data` (on the grid of `affine`) sampled at the voxel centres of a target grid.
+
+    The mapping goes through world coordinates, so grids of any spacing, origin and axis
+    order meet correctly. order 1 is trilinear (CT onto the PET grid), order 0 nearest
+    neighbour (masks); target voxels outside the source field get `cval` (-1000 HU, air, for
+    CT; 0 for masks). Integer inputs stay integer (rounded to nearest), floats become float32.
+    """
+    from scipy.ndimage import affine_transform
+
+    to_source = np.linalg.inv(np.asarray(affine, dtype=np.float64)) @ np.asarray(
+        target_affine, dtype=np.float64
+    )
+    source = np.asarray(data)
+    if source.dtype.kind == "b":
+        source = source.astype(np.uint8)
+    work = source.astype(np.float32) if order > 0 else source
+    out = affine_transform(
+        work,
+        to_source[:3, :3],
+        offset=to_source[:3, 3],
+        output_shape=tuple(target_shape),
+        order=order,
+        mode="constant",
+        cval=cval,
+    )
+    if order > 0 and source.dtype.kind in "iu":
+        info = np.iinfo(source.dtype)
+        return np.clip(np.rint(out), info.min, info.max).astype(source.dtype)
+    return out.astype(np.float32) if order > 0 else out.astype(source.dtype)

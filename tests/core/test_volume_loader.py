@@ -61,14 +61,17 @@ def test_missing_and_corrupt_files(exam: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_grids_that_disagree(exam: Path) -> None:
-    _save(exam / "ct_small.nii.gz", np.zeros((6, 6, 5), np.int16))
-    with pytest.raises(UserError, match="grid .* disagree"):
-        VolumeLoader(exam).load(_record(ct_path="ct_small.nii.gz"))
+def test_grids_that_do_not_fit(exam: Path) -> None:
+    far = AFFINE.copy()
+    far[2, 3] = 900.0  # a CT of another body region: no overlap in world coordinates
+    _save(exam / "ct_far.nii.gz", np.zeros((6, 6, 6), np.int16), far)
+    with pytest.raises(UserError, match="do not overlap") as info:
+        VolumeLoader(exam).load(_record(ct_path="ct_far.nii.gz"))
+    assert "\n" not in str(info.value)
     shifted = AFFINE.copy()
     shifted[0, 3] = 10.0
     _save(exam / "mask_shifted.nii.gz", np.ones((6, 6, 6), np.uint8), shifted)
-    with pytest.raises(UserError, match="affines disagree"):
+    with pytest.raises(UserError, match="not on the PET grid"):
         VolumeLoader(exam).load(_record(mask_path="mask_shifted.nii.gz"))
 
 

@@ -13,10 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from petar_bench.datasets.importers.source import LesionSource, ScanOptions, Skip, VolumeSource
 from petar_bench.datasets.importers.texts import parse_struct, read_text
 from petar_bench.records import SPLITS
+
+if TYPE_CHECKING:
+    from petar_bench.datasets.importers.export import ExportJob
 
 NAME = "folders"
 FILES = {"pet": "pet.nii.gz", "ct": "ct.nii.gz", "mask": "mask.nii.gz"}
@@ -102,3 +106,30 @@ def describe(src: Path, options: ScanOptions) -> list[str]:
     lines = [f"{len(dirs)} lesion folder(s) in {src}"]
     lines += [f"  {d.name}" + (f" (split {s})" if s else "") for d, s in dirs[:5]]
     return lines
+
+
+def export(job: ExportJob) -> None:
+    """One folder per lesion, ``<split>/p{patient:06d}_{exam:02d}_{lesion}``."""
+    from petar_bench.datasets.importers.export import copy_file, numeric_id, write_nifti
+    from petar_bench.findings import render_structured
+
+    patients = {
+        p: numeric_id(p, i) for i, p in enumerate(sorted({r.patient_id for r in job.records}), 1)
+    }
+    if len(set(patients.values())) < len(patients):
+        patients = {p: i for i, p in enumerate(sorted(patients), 1)}
+    exams_seen: dict[str, int] = {}
+    for _exam_id, records in job.exams():
+        patient = records[0].patient_id
+        exams_seen[patient] = number = exams_seen.get(patient, 0) + 1
+        for index, record in enumerate(records, 1):
+            folder = job.output / record.split / f"p{patients[patient]:06d}_{number:02d}_{index}"
+            copy_file(job.root / record.pet_path, folder / FILES["pet"])
+            job.write_ct(record, folder / FILES["ct"])
+            mask, affine = job.lesion_mask(record)
+            write_nifti(folder / FILES["mask"], mask, affine)
+            (folder / "text.txt").write_text(record.reference + "\n", encoding="utf-8")
+            (folder / "struct.txt").write_text(
+                render_structured(record.fields) + "\n", encoding="utf-8"
+            )
+            (folder / "tracer.txt").write_text(record.tracer + "\n", encoding="utf-8")
