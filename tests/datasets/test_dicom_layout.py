@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -28,15 +27,33 @@ from petar_bench.volumes.lesion import load_nifti  # noqa: E402
 def exported(
     small_dataset: tuple[Path, Manifest], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Path, Manifest]:
+    from petar_bench.datasets.importers.export import export_dataset
+
     root, manifest = small_dataset
     out = tmp_path_factory.mktemp("dicom-layout") / "src"
-    dicom.export(root, out, patients=2, ct_spacing=(1.5, 1.5, 5.0))
+    export_dataset(str(root), layout="dicom", output=out, patients=2, ct_spacing_mm=(1.5, 1.5, 5.0))
     return root, out, manifest
 
 
 def _records(manifest: Manifest, n_patients: int = 2) -> list:
-    patients = list(dict.fromkeys(r.patient_id for r in manifest.records))[:n_patients]
+    patients = sorted({r.patient_id for r in manifest.records})[:n_patients]
     return [r for r in manifest.records if r.patient_id in patients]
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def test_detect_and_describe(exported: tuple[Path, Path, Manifest], tmp_path: Path) -> None:
@@ -44,7 +61,8 @@ def test_detect_and_describe(exported: tuple[Path, Path, Manifest], tmp_path: Pa
     assert dicom.detect(src)
     assert not dicom.detect(tmp_path)
     lines = dicom.describe(src, ScanOptions())
-    assert lines[0].startswith(f"2 exam folder(s) and {len(_records(manifest))} finding row(s)")
+    assert lines[0].startswith("2 exam folder(s); findings table:")
+    assert "  exam_id <- exam_id" in lines and "  reference <- reference" in lines
 
 
 def test_scan_yields_every_lesion_with_its_texts(exported: tuple[Path, Path, Manifest]) -> None:
@@ -84,9 +102,8 @@ def test_readers_give_back_the_volumes(exported: tuple[Path, Path, Manifest]) ->
 
 
 def _rewrite_findings(src: Path, change) -> None:
-    path = src / "findings.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    path.write_text("".join(json.dumps(r) + "\n" for r in change(rows)), encoding="utf-8")
+    path = src / "dicom_findings.csv"
+    _write_csv(path, change(_read_csv(path)))
 
 
 def test_bad_rows_are_skipped_naming_them(
@@ -96,17 +113,17 @@ def test_bad_rows_are_skipped_naming_them(
     shutil.copytree(exported[1], src)
 
     def spoil(rows: list[dict]) -> list[dict]:
-        rows[0]["lesion"] = "l99"
+        rows[0]["lesion_id"] = "l99"
         rows[1]["reference"] = "  "
-        rows.append(dict(rows[2], exam="no-such-exam"))
+        rows.append(dict(rows[2], exam_id="no-such-exam"))
         return rows
 
     _rewrite_findings(src, spoil)
     found = list(dicom.scan(src, ScanOptions()))
     skips = [s for s in found if isinstance(s, Skip)]
     assert len(skips) == 3
-    assert "no mask named 'l99'" in skips[0].reason and "line 1" in skips[0].reason
-    assert skips[1].code == "reference-empty" and "line 2" in skips[1].reason
+    assert "no mask named 'l99'" in skips[0].reason and "row 2" in skips[0].reason
+    assert skips[1].code == "reference-empty" and "row 3" in skips[1].reason
     assert "exam folder 'no-such-exam' not found" in skips[2].reason
 
 
@@ -121,39 +138,33 @@ def test_unreadable_exam_is_skipped(exported: tuple[Path, Path, Manifest], tmp_p
     assert any(isinstance(s, LesionSource) for s in found)
 
 
-def test_findings_table_is_required_and_utf8(
-    exported: tuple[Path, Path, Manifest], tmp_path: Path
-) -> None:
+def test_findings_table_is_required(exported: tuple[Path, Path, Manifest], tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(exported[1], src)
-    (src / "findings.jsonl").write_bytes(b'{"exam": "\xff"}\n')
-    with pytest.raises(UserError, match="not UTF-8"):
-        list(dicom.scan(src, ScanOptions()))
-    (src / "findings.jsonl").unlink()
-    with pytest.raises(UserError, match="no findings table"):
+    (src / "dicom_findings.csv").unlink()
+    assert not dicom.detect(src)
+    with pytest.raises(UserError, match="no dicom_findings.csv"):
         list(dicom.scan(src, ScanOptions()))
 
 
 def test_csv_table_with_mapped_columns(
     exported: tuple[Path, Path, Manifest], tmp_path: Path
 ) -> None:
-    import csv
-
     src = tmp_path / "src"
     shutil.copytree(exported[1], src)
-    rows = [json.loads(x) for x in (src / "findings.jsonl").read_text().splitlines()]
-    (src / "findings.jsonl").unlink()
-    with open(src / "findings.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["Study", "ROI", "Text"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({"Study": row["exam"], "ROI": row["lesion"], "Text": row["reference"]})
-    options = ScanOptions(mapping={"exam": "Study", "lesion": "ROI", "reference": "Text"})
+    rows = _read_csv(src / "dicom_findings.csv")
+    renamed = [{"Study": r["exam_id"], "ROI": r["lesion_id"], "Text": r["reference"]} for r in rows]
+    (src / "dicom_findings.csv").unlink()
+    _write_csv(src / "other.csv", renamed)
+    options = ScanOptions(
+        mapping={"exam_id": "Study", "lesion_id": "ROI", "reference": "Text"},
+        settings={"findings": "other.csv"},
+    )
     found = list(dicom.scan(src, options))
     assert len(found) == len(rows) and all(isinstance(s, LesionSource) for s in found)
     # Without a tracer column the radiopharmaceutical in the PET header names it.
     assert [s.tracer for s in found] == [r["tracer"] for r in rows]
-    assert found[0].patient_id == rows[0]["patient"]  # PatientID of the PET
+    assert found[0].patient_id == rows[0]["patient_id"]  # PatientID of the PET
 
 
 def test_suv_scale_setting_replaces_the_header(exported: tuple[Path, Path, Manifest]) -> None:

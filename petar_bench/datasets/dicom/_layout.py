@@ -1,21 +1,20 @@
-"""The `dicom` import layout and the DICOM exporter for whole datasets.
+"""The `dicom` import layout and the DICOM exporter.
 
 Source layout (`petar-bench data import SRC --layout dicom`)::
 
-    SRC/findings.csv  (or findings.jsonl)   one row per lesion
-    SRC/<exam>/...    the exam's DICOM files in any folder structure: one PET series, one
-                      CT series, and the lesion masks as a DICOM SEG (one segment per
-                      lesion), an RTSTRUCT (one ROI per lesion) or NIfTI files in
-                      <exam>/masks/<lesion>.nii.gz
+    SRC/dicom_findings.csv   one row per lesion (or .tsv, .parquet, .jsonl)
+    SRC/<exam>/...           the exam's DICOM files in any folder structure: one PET series,
+                             one CT series, and the lesion masks as a DICOM SEG (one segment
+                             per lesion), an RTSTRUCT (one ROI per lesion) or NIfTI files in
+                             <exam>/masks/<lesion>.nii.gz
 
-Columns of the findings table: ``exam`` (the exam folder's name), ``lesion`` (the segment
-label, ROI name or mask file name), ``reference`` (the finding text); optional ``patient``
-(default: the PET's PatientID), ``tracer`` (default: read from the radiopharmaceutical),
-``split``, ``sample_id``, the structured fields ``region organ sub_site laterality suv_max
-slice size_mm findings``, and ``struct`` (a labelled-lines structured finding). ``--map
-FIELD=COLUMN`` renames any of them. Layout settings: ``findings=FILE`` (another table),
-``suv_scale=F`` (PET not in Bq/mL: the factor from rescaled values to SUV) and
-``weight_kg=W`` (replaces PatientWeight for every exam).
+The table is read like the other layouts' tables (`importers.tables`: same default column
+names, same ``--map FIELD=COLUMN``). Required: ``exam_id`` (the exam folder's name),
+``lesion_id`` (segment label, ROI name or mask file name) and ``reference``. Optional:
+``patient_id`` (default: the PET's PatientID), ``tracer`` (default: from the
+radiopharmaceutical), ``split``, ``sample_id``, ``struct`` and the structured fields. Layout
+settings: ``findings=FILE`` (another table), ``suv_scale=F`` (PET not in Bq/mL: the factor
+from rescaled values to SUV) and ``weight_kg=W`` (replaces PatientWeight for every exam).
 
 Volumes are read in the import workers through the readers below (`read_pet`, `read_ct`,
 `read_mask`); each caches the exams it read in the process, so the PET, CT and masks of an
@@ -25,9 +24,8 @@ exam are read once however many lesions it has.
 from __future__ import annotations
 
 import csv
-import json
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,9 +45,9 @@ from petar_bench.datasets.dicom._suv import SuvParameters, suv_parameters
 from petar_bench.errors import UserError
 
 NAME = "dicom"
-FINDINGS_NAMES = ("findings.csv", "findings.jsonl")
+FINDINGS_STEM = "dicom_findings"
 READER = "petar_bench.datasets.dicom"
-_FIELDS = ("region", "organ", "sub_site", "laterality", "suv_max", "slice", "size_mm", "findings")
+REQUIRED = ("exam_id", "lesion_id", "reference")
 _CACHED_EXAMS = 2
 
 
@@ -69,9 +67,16 @@ def _has_dicom(folder: Path, limit: int = 50) -> bool:
     return False
 
 
+def _default_table(src: Path) -> Path | None:
+    from petar_bench.datasets.importers.tables import SUFFIXES
+
+    found = (src / f"{FINDINGS_STEM}{suffix}" for suffix in SUFFIXES)
+    return next((p for p in found if p.is_file()), None)
+
+
 def detect(src: Path) -> bool:
-    """A folder with a findings table and exam folders holding DICOM files."""
-    if not src.is_dir() or not any((src / n).is_file() for n in FINDINGS_NAMES):
+    """A folder with a dicom_findings table and exam folders holding DICOM files."""
+    if not src.is_dir() or _default_table(src) is None:
         return False
     return any(_has_dicom(d) for d in _exam_dirs(src)[:3])
 
@@ -83,40 +88,44 @@ def findings_table(src: Path, settings: Any) -> Path:
         if not path.is_file():
             raise UserError(f"findings table {str(path)!r} does not exist")
         return path
-    for name in FINDINGS_NAMES:
-        if (src / name).is_file():
-            return src / name
-    raise UserError(
-        f"{src}: no findings table; the dicom layout needs {' or '.join(FINDINGS_NAMES)} "
-        "(one row per lesion: exam, lesion, reference) or --setting findings=FILE"
-    )
+    path = _default_table(src)
+    if path is None:
+        raise UserError(
+            f"{src}: no {FINDINGS_STEM}.csv (or .tsv, .parquet, .jsonl); the dicom layout "
+            "needs one row per lesion (exam_id, lesion_id, reference), or --setting "
+            "findings=FILE"
+        )
+    return path
 
 
-def read_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
-    """(origin, row) per lesion row of a CSV or JSONL table; a non-UTF-8 file is refused."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 (byte {exc.start})") from None
-    if path.suffix.lower() == ".jsonl":
-        rows = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise UserError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-                if not isinstance(row, dict):
-                    raise UserError(f"{path}:{number}: each line must be a JSON object")
-                rows.append((f"{path.name} line {number}", row))
-        return rows
-    reader = csv.DictReader(text.splitlines())
-    return [(f"{path.name} row {n}", dict(row)) for n, row in enumerate(reader, start=2)]
+def _mapping(path: Path, options: Any) -> dict[str, str]:
+    from petar_bench.datasets.importers.tables import iter_rows, resolve_mapping
+
+    first = next(iter_rows(path), None)
+    if first is None:
+        raise UserError(f"findings table {str(path)!r} has no rows")
+    user = dict(options.mapping)
+    if options.split_column:
+        user["split"] = options.split_column
+    return resolve_mapping(list(first), user, REQUIRED, f"findings table {path.name!r}")
 
 
-def _value(row: dict[str, Any], name: str, mapping: Any) -> Any:
-    value = row.get((mapping or {}).get(name, name))
-    return None if value is None or (isinstance(value, str) and not value.strip()) else value
+def _rows_by_exam(path: Path, columns: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(origin, row) with the rows of one exam together, in table order otherwise."""
+    from petar_bench.datasets.importers.tables import iter_rows
+
+    by_exam: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for number, row in enumerate(iter_rows(path), start=2):  # line 1 is a CSV's header
+        exam = _text(row, columns, "exam_id") or ""
+        by_exam.setdefault(exam, []).append((f"{path.name} row {number}", row))
+    for rows in by_exam.values():
+        yield from rows
+
+
+def _text(row: dict[str, Any], columns: dict[str, str], name: str) -> str | None:
+    from petar_bench.datasets.importers.tables import text_of
+
+    return text_of(row.get(columns[name])) if name in columns else None
 
 
 @dataclass
@@ -157,15 +166,26 @@ def _mask_names(sources: dict[str, list[Path]]) -> set[str]:
     return names
 
 
-def _fields(row: dict[str, Any], mapping: Any) -> dict[str, Any]:
+def _fields(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
+    """Structured fields: parsed from `struct`, then the field columns (numbers converted)."""
+    from petar_bench.datasets.importers.tables import STRUCT_FIELDS
     from petar_bench.datasets.importers.texts import parse_struct
 
-    struct = _value(row, "struct", mapping)
-    fields: dict[str, Any] = parse_struct(str(struct)) if struct else {}
-    for name in _FIELDS:
-        value = _value(row, name, mapping)
-        if value is not None:
-            fields[name] = value
+    struct = _text(row, columns, "struct")
+    fields: dict[str, Any] = parse_struct(struct) if struct else {}
+    for name in STRUCT_FIELDS:
+        value = _text(row, columns, name)
+        if value is None:
+            continue
+        try:
+            converted: Any = value
+            if name in ("suv_max", "size_mm"):
+                converted = float(value)
+            elif name == "slice":
+                converted = int(float(value))
+        except ValueError:
+            continue
+        fields[name] = converted
     return fields
 
 
@@ -186,19 +206,15 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
     from petar_bench.volumes.checks import decode_text
 
     table = findings_table(src, options.settings)
-    rows = read_rows(table)
-    mapping = options.mapping
-    order = {d.name: n for n, d in enumerate(_exam_dirs(src))}
-    rows.sort(key=lambda item: order.get(str(_value(item[1], "exam", mapping)), 10**9))
+    columns = _mapping(table, options)
     pet_options = _reader_options(options.settings)
     infos: dict[str, _ExamInfo] = {}
-    for origin, row in rows:
-        exam = _value(row, "exam", mapping)
-        name = _value(row, "lesion", mapping)
+    for origin, row in _rows_by_exam(table, columns):
+        exam, name = _text(row, columns, "exam_id"), _text(row, columns, "lesion_id")
         if exam is None or name is None:
-            yield Skip(origin, f"{origin}: needs an exam and a lesion value", "missing-field")
+            yield Skip(origin, f"{origin}: needs an exam_id and a lesion_id", "missing-id")
             continue
-        exam, lesion = str(exam), lesion_id(str(name))
+        lesion = lesion_id(name)
         folder = src / exam
         where = f"{origin} (exam {exam!r}, lesion {lesion!r})"
         if not folder.is_dir():
@@ -212,21 +228,21 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
             known = ", ".join(sorted(info.lesions)) or "none"
             yield Skip(where, f"{where}: no mask named {lesion!r} (masks: {known})", "missing-file")
             continue
-        raw = row.get((mapping or {}).get("reference", "reference"))
+        raw = row.get(columns["reference"])
         reference, problem = decode_text(None if raw is None else str(raw), "reference", where)
         if problem:
             yield Skip(where, problem.message, problem.code)
             continue
-        tracer = _value(row, "tracer", mapping) or options.tracer or info.tracer or "unknown"
+        tracer = _text(row, columns, "tracer") or options.tracer or info.tracer or "unknown"
         yield LesionSource(
-            patient_id=str(_value(row, "patient", mapping) or info.patient_id or exam),
+            patient_id=_text(row, columns, "patient_id") or info.patient_id or exam,
             exam_id=exam,
             lesion_id=lesion,
-            sample_id=_value(row, "sample_id", mapping),
-            tracer=str(tracer),
+            sample_id=_text(row, columns, "sample_id"),
+            tracer=tracer,
             reference=reference,
-            fields=_fields(row, mapping),
-            split=_value(row, "split", mapping),
+            fields=_fields(row, columns),
+            split=_text(row, columns, "split"),
             pet=VolumeSource(folder, f"{READER}:read_pet", pet_options),
             ct=VolumeSource(folder, f"{READER}:read_ct"),
             mask=VolumeSource(folder, f"{READER}:read_mask", {"lesion": lesion}),
@@ -236,13 +252,10 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
 
 def describe(src: Path, options: Any) -> list[str]:
     table = findings_table(src, options.settings)
-    rows = read_rows(table)
-    exams = _exam_dirs(src)
-    lines = [f"{len(exams)} exam folder(s) and {len(rows)} finding row(s) ({table.name}) in {src}"]
-    mapping = options.mapping
-    for origin, row in rows[:5]:
-        exam, lesion = _value(row, "exam", mapping), _value(row, "lesion", mapping)
-        lines.append(f"  {origin}: exam {exam!r}, lesion {lesion!r}")
+    columns = _mapping(table, options)
+    lines = [f"{len(_exam_dirs(src))} exam folder(s); findings table: {table}"]
+    lines.append("column mapping (FIELD <- column):")
+    lines += [f"  {name} <- {column}" for name, column in columns.items()]
     return lines
 
 
@@ -369,86 +382,61 @@ def read_mask(path: Path, *, lesion: str) -> Any:
 # --------------------------------------------------------------------------- export
 
 
-def export(
-    dataset: str | Path,
-    output: Path,
-    *,
-    patients: int | None = None,
-    mask_format: str = "seg",
-    ct_spacing: Sequence[float] | None = None,
-    progress: Any = None,
-) -> list[Any]:
-    """Write a dataset's exams as DICOM under `output` with a findings table (the layout
-    `scan` reads back). `patients` keeps the first N patients of the manifest."""
-    from petar_bench.datasets.catalog import resolve_dataset
+def export(job: Any, *, mask_format: str = "seg") -> None:
+    """The export layout protocol (`importers.export.ExportJob`): each exam as DICOM under
+    ``<exam>/`` (PT/, CT/ on its own grid, SEG/ or RTSTRUCT/ or masks/) and
+    ``dicom_findings.csv``, the input `scan` reads back. The CT goes to `job.ct_spacing_mm`,
+    or to the default 1.5 x 1.5 x 3 mm: a DICOM CT always gets a finer grid of its own."""
     from petar_bench.datasets.dicom._export import DEFAULT_CT_SPACING, export_exam
+    from petar_bench.findings import render_structured
+
+    rows = []
+    for exam_id, records in job.exams():
+        folder = lesion_id(exam_id)
+        pet, affine = job.load(records[0].pet_path)
+        ct, ct_affine = job.load(records[0].ct_path)
+        masks = {}
+        for record in records:
+            mask, mask_affine = job.lesion_mask(record)
+            if mask.shape != pet.shape or not np.allclose(mask_affine, affine, atol=1e-3):
+                raise UserError(f"lesion {record.sample_id!r}: mask is not on the PET grid")
+            masks[lesion_id(record.lesion_id)] = mask > 0
+        export_exam(
+            job.output / folder,
+            pet_suv=np.asarray(pet, dtype=np.float32),
+            ct_hu=ct,
+            ct_affine=ct_affine,
+            affine=affine,
+            masks=masks,
+            tracer=records[0].tracer,
+            patient_id=records[0].patient_id,
+            exam_id=exam_id,
+            mask_format=mask_format,
+            ct_spacing=job.ct_spacing_mm or DEFAULT_CT_SPACING,
+        )
+        for record in records:
+            rows.append(
+                {
+                    "exam_id": folder,
+                    "lesion_id": lesion_id(record.lesion_id),
+                    "sample_id": record.sample_id,
+                    "patient_id": record.patient_id,
+                    "tracer": record.tracer,
+                    "split": record.split,
+                    "reference": record.reference,
+                    "struct": render_structured(record.fields),
+                }
+            )
+    _write_csv(job.output / f"{FINDINGS_STEM}.csv", rows)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    import io
+
     from petar_bench.fileio import atomic_write_text
 
-    handle = resolve_dataset(dataset)
-    output = Path(output)
-    if output.exists() and any(output.iterdir()):
-        raise UserError(f"{str(output)!r} is not empty; choose a new or empty directory")
-    exams: OrderedDict[str, list[Any]] = OrderedDict()
-    chosen_patients: list[str] = []
-    for record in handle.manifest.records:
-        if record.patient_id not in chosen_patients:
-            if patients is not None and len(chosen_patients) >= patients:
-                continue
-            chosen_patients.append(record.patient_id)
-        exams.setdefault(record.exam_id, []).append(record)
-    written, rows = [], []
-    for done, (exam_id, records) in enumerate(exams.items(), start=1):
-        folder = lesion_id(exam_id)
-        pet, ct, ct_affine, affine, masks = _exam_arrays(handle.root, records)
-        written.append(
-            export_exam(
-                output / folder,
-                pet_suv=pet,
-                ct_hu=ct,
-                ct_affine=ct_affine,
-                affine=affine,
-                masks=masks,
-                tracer=records[0].tracer,
-                patient_id=records[0].patient_id,
-                exam_id=exam_id,
-                mask_format=mask_format,
-                ct_spacing=ct_spacing or DEFAULT_CT_SPACING,
-            )
-        )
-        rows += [_finding_row(folder, r) for r in records]
-        if progress is not None:
-            progress(done, len(exams))
-    atomic_write_text(
-        output / "findings.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    )
-    return written
-
-
-def _exam_arrays(root: Path, records: list[Any]) -> tuple[Any, ...]:
-    from petar_bench.volumes.lesion import load_nifti
-
-    pet, affine, _ = load_nifti(root / records[0].pet_path)
-    ct, ct_affine, _ = load_nifti(root / records[0].ct_path)
-    masks = {}
-    for record in records:
-        data, mask_affine, _ = load_nifti(root / record.mask_path)
-        if data.shape != pet.shape or not np.allclose(mask_affine, affine, atol=1e-3):
-            raise UserError(f"lesion {record.sample_id!r}: mask is not on the PET grid")
-        wanted = record.mask_label
-        masks[lesion_id(record.lesion_id)] = data > 0 if wanted is None else data == wanted
-    return np.asarray(pet, dtype=np.float32), np.asarray(ct), ct_affine, affine, masks
-
-
-def _finding_row(folder: str, record: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "exam": folder,
-        "lesion": lesion_id(record.lesion_id),
-        "sample_id": record.sample_id,
-        "patient": record.patient_id,
-        "tracer": record.tracer,
-        "split": record.split,
-        "reference": record.reference,
-    }
-    fields = record.fields.model_dump(exclude_none=True)
-    row.update({k: v for k, v in fields.items() if k in _FIELDS})
-    return row
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else ["exam_id"])
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
