@@ -112,3 +112,29 @@ def test_run_measure_on_the_import(imported: Path, tiny_dataset, tmp_path: Path)
     for sample in shared:
         want = numbers.findall(texts["original"][sample])
         assert want and numbers.findall(texts["imported"][sample]) == want, sample
+
+
+def test_an_exam_not_in_bqml_is_skipped_naming_it(exported, tmp_path: Path) -> None:
+    import shutil
+
+    import pydicom
+
+    src = tmp_path / "src"
+    shutil.copytree(exported("dicom"), src)
+    exam = sorted(p for p in src.iterdir() if p.is_dir())[0]
+    for path in (exam / "PT").iterdir():
+        ds = pydicom.dcmread(str(path))
+        ds.Units = "GML"
+        ds.save_as(str(path))
+    result = run_import(ImportRequest(src=src, output=tmp_path / "out", layout="dicom"))
+    assert result.skipped and result.imported
+    for item in result.skipped:
+        reason = item["reason"]
+        assert "\n" not in reason and str(exam) in reason and "Units is 'GML', not BQML" in reason
+    # Told the factor, the same exam imports.
+    told = run_import(
+        ImportRequest(
+            src=src, output=tmp_path / "told", layout="dicom", settings={"suv_scale": "0.0003"}
+        )
+    )
+    assert not told.skipped
