@@ -1,0 +1,140 @@
+"""Acceptance: synthetic exams exported as DICOM (PET in Bq/mL, int16, one slope per slice,
+a realistic injection-to-scan delay; CT on a finer grid of its own; SEG masks) and imported
+back with `data import`: `run --model measure` states the same SUVmax, slice and size as on
+the original.
+
+The bound: each PET slice is stored as int16 with RescaleSlope = (slice max) / 32766, so a
+voxel comes back within half a step, |SUV_import - SUV| <= (max SUV of its slice) / 65532
+(about 0.001 for a slice whose hottest voxel is SUV 60). The raw SUVmax under each mask is
+held to that bound; the stated (rounded) SUVmax, the slice and the size are then identical,
+which the test also checks is what the bound implies (no original SUVmax lies within the
+bound of a rounding edge, and no second voxel under the mask lies within twice the bound of
+the maximum).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pydicom")
+pytest.importorskip("highdicom")
+
+from petar_bench.baselines.nonneural.measurements import measure_lesion  # noqa: E402
+from petar_bench.datasets.importers.engine import ImportRequest, run_import  # noqa: E402
+from petar_bench.records import read_manifest  # noqa: E402
+from petar_bench.volumes.lesion import VolumeLoader  # noqa: E402
+
+SLOPE_STEPS = 65532  # two int16 steps of (slice max) / 32766
+
+
+@pytest.fixture(scope="module")
+def imported(exported, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dicom-import") / "imported"
+    result = run_import(ImportRequest(src=exported("dicom"), output=out))
+    assert result.layout == "dicom" and not result.skipped, result.skipped
+    return out
+
+
+def _raw(loader: VolumeLoader, record) -> tuple[float, float, set[int]]:
+    """Raw SUVmax under the mask, its bound, and the slices holding a voxel within twice
+    the bound of it (near-ties the quantisation could reorder)."""
+    lesion = loader.load(record)
+    pet = np.asarray(lesion.pet, dtype=np.float64)
+    top = float(pet[lesion.mask].max())
+    k = int(np.argwhere(lesion.mask & (pet == top))[0][2])
+    bound = float(pet[:, :, k].max()) / SLOPE_STEPS * 1.001
+    near = np.argwhere(lesion.mask & (pet >= top - 2 * bound))
+    return top, bound, {int(z) for z in near[:, 2]}
+
+
+def test_measure_states_the_same_numbers(imported: Path, tiny_dataset) -> None:
+    root, manifest = tiny_dataset
+    back = read_manifest(imported)
+    assert back.schema_version == 2 and back.synthetic
+    originals = {r.sample_id: r for r in manifest.records}
+    assert len(back.records) >= 4 and {r.sample_id for r in back.records} <= set(originals)
+    loader_o, loader_i = VolumeLoader(root), VolumeLoader(imported)
+    for record in back.records:
+        original = originals[record.sample_id]
+        raw_o, bound, near = _raw(loader_o, original)
+        raw_i, _, _ = _raw(loader_i, record)
+        assert abs(raw_i - raw_o) <= bound, record.sample_id
+        # What the bound implies for the stated numbers (checked, not assumed): the rounded
+        # SUVmax cannot flip, and every near-tie lies in one slice (one slope, one order).
+        assert abs(raw_o * 10 - np.floor(raw_o * 10) - 0.5) * 0.1 > bound
+        assert len(near) == 1, (record.sample_id, near)
+        mo = measure_lesion(loader_o.load(original))
+        mi = measure_lesion(loader_i.load(record))
+        assert (mi.suv_max, mi.slice, mi.size_mm) == (mo.suv_max, mo.slice, mo.size_mm)
+        assert record.reference == original.reference and record.split == original.split
+
+
+def test_import_records_the_conversion(imported: Path) -> None:
+    back = read_manifest(imported)
+    record = back.records[0]
+    pet, ct = back.volumes[record.pet_path], back.volumes[record.ct_path]
+    assert any("SUVbw" in note and "DecayCorrection START" in note for note in pet.notes)
+    assert ct.grid.spacing_mm == pytest.approx((1.5, 1.5, 4.0))
+    assert ct.grid.shape != pet.grid.shape  # the CT kept its own grid
+    mask = back.volumes[record.mask_path]
+    assert any("SEG" in note for note in mask.notes)
+
+
+def test_run_measure_on_the_import(imported: Path, tiny_dataset, tmp_path: Path) -> None:
+    """`run --model measure` through the engine, on the import and on the original."""
+    from rich.console import Console
+
+    from petar_bench.engine import RunRequest, run_benchmark
+    from petar_bench.fileio import read_jsonl
+
+    root, _ = tiny_dataset
+    back = read_manifest(imported)
+    split = back.records[0].split
+    texts = {}
+    for name, dataset in (("imported", imported), ("original", root)):
+        request = RunRequest(
+            model="measure",
+            dataset=str(dataset),
+            split=split,
+            output_dir=tmp_path / name,
+            score=False,
+        )
+        run_benchmark(request, console=Console(quiet=True))
+        rows = read_jsonl(tmp_path / name / "predictions.jsonl")
+        texts[name] = {row["sample_id"]: row["prediction"] for row in rows}
+    shared = set(texts["imported"]) & set(texts["original"])
+    assert shared == set(texts["imported"])
+    numbers = re.compile(r"SUVmax[^0-9]*([0-9.]+)|slice[^0-9]*(\d+)|(\d+) ?mm", re.IGNORECASE)
+    for sample in shared:
+        want = numbers.findall(texts["original"][sample])
+        assert want and numbers.findall(texts["imported"][sample]) == want, sample
+
+
+def test_an_exam_not_in_bqml_is_skipped_naming_it(exported, tmp_path: Path) -> None:
+    import shutil
+
+    import pydicom
+
+    src = tmp_path / "src"
+    shutil.copytree(exported("dicom"), src)
+    exam = sorted(p for p in src.iterdir() if p.is_dir())[0]
+    for path in (exam / "PT").iterdir():
+        ds = pydicom.dcmread(str(path))
+        ds.Units = "GML"
+        ds.save_as(str(path))
+    result = run_import(ImportRequest(src=src, output=tmp_path / "out", layout="dicom"))
+    assert result.skipped and result.imported
+    for item in result.skipped:
+        reason = item["reason"]
+        assert "\n" not in reason and str(exam) in reason and "Units is 'GML', not BQML" in reason
+    # Told the factor, the same exam imports.
+    told = run_import(
+        ImportRequest(
+            src=src, output=tmp_path / "told", layout="dicom", settings={"suv_scale": "0.0003"}
+        )
+    )
+    assert not told.skipped
