@@ -433,7 +433,12 @@ def _mkdir(folder: Path, *, what: str) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
-    """Write `text` to `path` so that a reader sees the old file or the new one, never half.
+    """Write `text` (UTF-8) to `path` atomically; see `atomic_write_bytes`."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
 
     OS errors (a full disk, no permission, a path through a file) are a one-line UserError
     and leave any previous file as it was.
@@ -449,8 +454,8 @@ def atomic_write_text(path: Path, text: str) -> Path:
     except OSError as exc:
         raise UserError(f"cannot write {str(path)!r}: {_os_reason(exc)}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, _default_file_mode())

@@ -27,7 +27,11 @@ _ENTRY_POINT_GROUPS = {"models": MODEL_ENTRY_POINT_GROUP, "metrics": METRIC_ENTR
 # Modules whose import registers the built-in entries. Importing them is cheap: heavy
 # libraries load inside the factories, not at module import.
 _BUILTIN_MODULES = {
-    "models": ["petar_bench.baselines.nonneural", "petar_bench.baselines.lamed.adapters"],
+    "models": [
+        "petar_bench.baselines.nonneural",
+        "petar_bench.baselines.lamed.adapters",
+        "petar_bench.baselines.vlm2d.adapters",
+    ],
     "datasets": ["petar_bench.datasets.catalog"],
 }
 # Modules whose `builtin_entries()` returns the built-in entries as a table.
