@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from petar_bench.commands.check import check as check_command
 from petar_bench.errors import UserError
 
 app = typer.Typer(
@@ -301,6 +302,9 @@ def compare(
         metrics=_split_list(metrics) or None,
         output=output,
     )
+
+
+app.command("check")(check_command)
 
 
 # --------------------------------------------------------------------------- data
