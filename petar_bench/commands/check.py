@@ -151,3 +151,26 @@ def run_check(
         if text is not None:
             typer.echo(text, nl=False)
     return 0 if result.passed else EXIT_REGRESSION
+
+
+def fail_if_worse(
+    run: Path,
+    baseline: Path,
+    metrics: tuple[str, ...] | None,
+    n_trials: int,
+    seed: int,
+    console: Console,
+) -> None:
+    """`compare --fail-if-worse`: the verdict of `check RUN --baseline BASELINE` with the
+    default rule (auto tolerance, alpha 0.05), so both commands pass and fail alike."""
+    from rich.text import Text
+
+    from petar_bench.check import check_run
+    from petar_bench.check.render import summary_line
+
+    result = check_run(run, baseline, metrics=metrics, n_trials=n_trials, seed=seed)
+    for m in result.regressions:
+        console.print(Text(f"{m.metric}: {m.reason}", style="red"))
+    console.print(Text(summary_line(result) + " (rule of 'petar-bench check')"))
+    if not result.passed:
+        raise typer.Exit(EXIT_REGRESSION)

@@ -192,7 +192,9 @@ def test_metric_set_and_signature_mismatches_are_refused() -> None:
     scores = _draw(rng, _difficulty(rng))
     base = _side(scores, "base")
     fewer = _side({"rouge_l": scores["rouge_l"]}, "run", not_computed={"cider": "no Java"})
-    with pytest.raises(UserError, match=r"metric set differs: cider only in the baseline \(no Java"):
+    with pytest.raises(
+        UserError, match=r"metric set differs: cider only in the baseline \(no Java"
+    ):
         evaluate(fewer, base)
     with pytest.raises(UserError, match="cider not in the run"):
         evaluate(fewer, base, metrics=["cider"])
