@@ -341,6 +341,24 @@ def _tolerance(value: float | str) -> float | Literal["auto"]:
     return number
 
 
+def _blind_spot(
+    tolerance: float | str, alpha: float, n_clusters: int, n_trials: int, m: int, by_patient: bool
+) -> list[str]:
+    """A note when no drop can ever be significant: a one-sided permutation p-value is at
+    least 2^-clusters (and 1 / (trials + 1)), and Holm multiplies the smallest by m."""
+    if tolerance != "auto" or m == 0:
+        return []
+    floor = m * max(0.5**n_clusters, 1.0 / (n_trials + 1))
+    if floor < alpha:
+        return []
+    unit = "patients" if by_patient else "samples"
+    return [
+        f"with {n_clusters} {unit} the smallest possible p (Holm over {m} metric(s)) is "
+        f"{min(floor, 1.0):.3g} >= alpha {alpha:g}: this check cannot detect a regression; "
+        "use more samples (a larger --limit), fewer metrics, or --tolerance X"
+    ]
+
+
 def evaluate(
     run: CheckBaseline,
     base: CheckBaseline,
@@ -378,7 +396,8 @@ def evaluate(
         checks.append(
             MetricCheck(**row, p_holm=q, threshold=threshold, verdict=verdict, reason=reason)
         )
-    notes = []
+    n_clusters = len(set(patients)) if patients is not None else len(run.sample_ids)
+    notes = _blind_spot(tol, alpha, n_clusters, n_trials, len(checks), patients is not None)
     if run.harness_version != base.harness_version:
         notes.append(
             f"the baseline was made with petar-bench {base.harness_version}, the run with "
@@ -393,7 +412,7 @@ def evaluate(
         split_fingerprint=run.split_fingerprint,
         synthetic=run.synthetic or base.synthetic,
         n=len(run.sample_ids),
-        n_clusters=len(set(patients)) if patients is not None else len(run.sample_ids),
+        n_clusters=n_clusters,
         unit="patient" if patients is not None else "sample",
         alpha=alpha,
         tolerance=tol,

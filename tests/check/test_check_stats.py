@@ -209,3 +209,20 @@ def test_metric_set_and_signature_mismatches_are_refused() -> None:
         update={"metrics": {**base.metrics, "cider": other.model_copy(update={"signature": ci})}}
     )
     assert evaluate(same, base, **FAST).passed
+
+
+def test_too_few_patients_to_ever_fail_is_said() -> None:
+    rng = np.random.default_rng(10)
+    scores = _draw(rng, _difficulty(rng))
+    keep = slice(0, 9)  # 3 patients: the smallest one-sided p is 1/8
+    small = {k: v[keep] for k, v in scores.items()}
+    fields = dict(sample_ids=SAMPLES[keep], patient_ids=PATIENTS[keep])
+    worse = {k: v * 0 for k, v in small.items()}
+    result = evaluate(_side(worse, "run", **fields), _side(small, "base", **fields), **FAST)
+    assert result.passed and any("cannot detect a regression" in n for n in result.notes)
+    fixed = evaluate(
+        _side(worse, "run", **fields), _side(small, "base", **fields), tolerance=0.1, **FAST
+    )
+    assert not fixed.passed and not fixed.notes  # a fixed tolerance still works
+    full = evaluate(_side(scores, "run"), _side(scores, "base"), **FAST)
+    assert not full.notes
