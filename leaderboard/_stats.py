@@ -9,11 +9,13 @@ implementation for `compare`, the board's rank groups and `check`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from petar_bench.stats import (
+    Alternative,
     PairedTest,
     bootstrap_weights,
     cluster_codes,
@@ -30,11 +32,23 @@ def paired_test(
     *,
     n_trials: int = 10_000,
     seed: int = 12345,
+    alternative: Alternative = "two-sided",
 ) -> PairedTest:
     """`petar_bench.stats.paired_permutation_test` with the board's defaults."""
     return paired_permutation_test(
-        metric, stats_a, stats_b, patient_ids, n_trials=n_trials, seed=seed
+        metric, stats_a, stats_b, patient_ids, n_trials=n_trials, seed=seed, alternative=alternative
     )
+
+
+@dataclass(frozen=True)
+class PairedDelta:
+    """Paired patient bootstrap of metric(A) - metric(B)."""
+
+    low: float
+    high: float
+    #: Standard deviation of the bootstrap differences (the standard error of A - B).
+    se: float
+    n_valid: int
 
 
 def paired_delta_ci(
@@ -49,6 +63,23 @@ def paired_delta_ci(
 ) -> tuple[float, float]:
     """Percentile CI of metric(A) - metric(B): each resample draws whole patients once and
     applies the same draw to both systems (the pairing is kept)."""
+    found = paired_delta_bootstrap(
+        metric, stats_a, stats_b, patient_ids, n=n, seed=seed, level=level
+    )
+    return found.low, found.high
+
+
+def paired_delta_bootstrap(
+    metric: Any,
+    stats_a: np.ndarray,
+    stats_b: np.ndarray,
+    patient_ids: Sequence[str] | None,
+    *,
+    n: int = 1000,
+    seed: int = 12345,
+    level: float = 0.95,
+) -> PairedDelta:
+    """`paired_delta_ci` plus the bootstrap standard error of the paired difference."""
     a = np.asarray(stats_a, dtype=np.float64)
     b = np.asarray(stats_b, dtype=np.float64)
     codes, n_clusters, _ = cluster_codes(patient_ids, len(a))
@@ -60,10 +91,12 @@ def paired_delta_ci(
     )
     finite = deltas[np.isfinite(deltas)]
     if finite.size == 0:
-        return float("nan"), float("nan")
+        nan = float("nan")
+        return PairedDelta(nan, nan, nan, 0)
     tail = (1.0 - level) / 2.0 * 100.0
     low, high = np.percentile(finite, [tail, 100.0 - tail])
-    return float(low), float(high)
+    se = float(np.std(finite, ddof=1)) if finite.size > 1 else 0.0
+    return PairedDelta(float(low), float(high), se, int(finite.size))
 
 
 def patient_effect_size(

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from petar_bench.commands.check import check as check_command
 from petar_bench.errors import UserError
 from petar_bench.metrics import catalog as metric_catalog
 
@@ -305,6 +306,10 @@ def compare(
     output: Annotated[
         Path | None, typer.Option(help="Also write the comparison as JSON here.")
     ] = None,
+    fail_if_worse: Annotated[
+        bool,
+        typer.Option(help="Exit 1 when RUN_A is worse than RUN_B beyond noise (the rule of 'check RUN_A --baseline RUN_B')."),
+    ] = False,
 ) -> None:
     """Paired, patient-clustered significance tests between two runs, per metric.
 
@@ -322,6 +327,13 @@ def compare(
         metrics=_split_list(metrics) or None,
         output=output,
     )
+    if fail_if_worse:
+        from petar_bench.commands.check import fail_if_worse as check_worse
+
+        check_worse(run_a, run_b, _split_list(metrics) or None, n_trials, seed, console)
+
+
+app.command("check")(check_command)
 
 
 # --------------------------------------------------------------------------- data

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -59,12 +59,27 @@ class PairedTest:
     value_b: float
     #: value_a - value_b (in the metric's own units; check higher_is_better for direction).
     effect: float
-    #: Two-sided, (1 + extreme trials) / (1 + trials), so never 0.
+    #: (1 + extreme trials) / (1 + trials), so never 0; sidedness as `alternative`.
     p_value: float
     n_trials: int
     seed: int
     unit: str
     n_clusters: int
+    #: "two-sided" (|A - B|), "greater" (H1: A > B) or "less" (H1: A < B).
+    alternative: str = "two-sided"
+
+
+Alternative = Literal["two-sided", "greater", "less"]
+
+
+def _extreme(diff: np.ndarray, observed: float, alternative: Alternative) -> int:
+    """Trials at least as extreme as `observed` (A - B) in the direction of `alternative`."""
+    # A tiny tolerance so that exact ties (e.g. identical systems) count as extreme.
+    if alternative == "two-sided":
+        return int(np.sum(np.abs(diff) >= abs(observed) - 1e-12 * max(1.0, abs(observed))))
+    signed = diff if alternative == "greater" else -diff
+    target = observed if alternative == "greater" else -observed
+    return int(np.sum(signed >= target - 1e-12 * max(1.0, abs(target))))
 
 
 def cluster_codes(patient_ids: Sequence[str] | None, n: int) -> tuple[np.ndarray, int, str]:
@@ -152,19 +167,24 @@ def paired_permutation_test(
     patient_ids: Sequence[str] | None = None,
     n_trials: int = 10000,
     seed: int = 12345,
+    alternative: Alternative = "two-sided",
 ) -> PairedTest:
     """Approximate randomization: swap the systems' rows for whole patients at random and
-    count trials whose |value_A' - value_B'| reaches the observed |value_A - value_B|."""
+    count trials whose |value_A' - value_B'| reaches the observed |value_A - value_B|
+    (two-sided), or whose value_A' - value_B' reaches the observed difference in the
+    direction of the alternative ("greater": H1 A > B; "less": H1 A < B)."""
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"alternative must be two-sided, greater or less, not {alternative!r}")
     a = np.asarray(stats_a, dtype=np.float64)
     b = np.asarray(stats_b, dtype=np.float64)
     if a.shape != b.shape:
         raise ValueError(f"paired statistics differ in shape: {a.shape} vs {b.shape}")
     codes, n_clusters, unit = cluster_codes(patient_ids, len(a))
     value_a, value_b = float(metric.aggregate(a)), float(metric.aggregate(b))
-    observed = abs(value_a - value_b)
+    observed = value_a - value_b
     if not np.isfinite(observed):
         nan = float("nan")
-        return PairedTest(value_a, value_b, nan, nan, 0, seed, unit, n_clusters)
+        return PairedTest(value_a, value_b, nan, nan, 0, seed, unit, n_clusters, alternative)
     both = np.vstack([a, b])
     extreme = 0
     for swaps in permutation_swaps(n_clusters, n_trials, seed):
@@ -173,11 +193,10 @@ def paired_permutation_test(
             diff = corpus_values(metric, both, np.hstack([1 - rows, rows])) - corpus_values(
                 metric, both, np.hstack([rows, 1 - rows])
             )
-            # A tiny tolerance so that exact ties (e.g. identical systems) count as extreme.
-            extreme += int(np.sum(np.abs(diff) >= observed - 1e-12 * max(1.0, observed)))
+            extreme += _extreme(diff, observed, alternative)
     p_value = (extreme + 1) / (n_trials + 1)
     return PairedTest(
-        value_a, value_b, value_a - value_b, p_value, n_trials, seed, unit, n_clusters
+        value_a, value_b, observed, p_value, n_trials, seed, unit, n_clusters, alternative
     )
 
 
@@ -208,6 +227,7 @@ def holm(pvalues: Sequence[float] | Mapping[str, float]) -> list[float] | dict[s
 
 
 __all__ = [
+    "Alternative",
     "BootstrapCI",
     "PairedTest",
     "bootstrap_weights",
