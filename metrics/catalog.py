@@ -65,6 +65,17 @@ def meteor(**options: Any) -> Metric:
     return Meteor(**options)
 
 
+@metrics.register(
+    "meteor_nltk",
+    description="METEOR (nltk, as HF evaluate in M3D/PETAR scripts), mean",
+    needs=("wordnet",),
+)
+def meteor_nltk() -> Metric:
+    from petar_bench.metrics.meteor_nltk import MeteorNltk
+
+    return MeteorNltk()
+
+
 # ---- embedding ---------------------------------------------------------------------------
 
 
@@ -78,6 +89,19 @@ def bertscore(**options: Any) -> Metric:
     from petar_bench.metrics.bertscore import BertScore
 
     return BertScore(**options)
+
+
+@metrics.register(
+    "bartscore",
+    description="BARTScore (BART-large-CNN log-likelihood), F of both directions, mean",
+    needs=("torch", "model"),
+)
+def bartscore(**options: Any) -> Metric:
+    """Options: model (folder or hub id), direction (f, precision, recall), batch_size,
+    device."""
+    from petar_bench.metrics.bartscore import BartScore
+
+    return BartScore(**options)
 
 
 # ---- M3D / PETAR-script compatible variants (Hugging Face evaluate) ---------------------
