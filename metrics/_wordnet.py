@@ -67,7 +67,7 @@ def load_wordnet() -> Any:
         nltk.data.path.append(str(root))  # nltk only opens corpus files under its data path
     import warnings
 
-    class WordNet30(WordNetCorpusReader):  # type: ignore[misc]
+    class WordNet30(WordNetCorpusReader):
         def map_wn(self, version: str = "wordnet") -> None:
             # nltk maps OMW's WordNet 3.0 synset ids onto the loaded WordNet by loading
             # nltk's own downloaded copy; this copy IS WordNet 3.0 and OMW is not used.

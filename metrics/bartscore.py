@@ -105,7 +105,7 @@ class BartScore(Metric):
             )
         try:
             tokenizer = AutoTokenizer.from_pretrained(self.model_name)
-            model = BartForConditionalGeneration.from_pretrained(self.model_name)
+            model: Any = BartForConditionalGeneration.from_pretrained(self.model_name)
         except (OSError, ValueError) as exc:
             raise MetricUnavailable(
                 self.id, f"model {self.model_name!r} could not be loaded ({type(exc).__name__})"
