@@ -82,6 +82,19 @@ _TEXT: tuple[MetricSpec, ...] = (
     MetricSpec("bleu1_m3d", "m3d_compat:Bleu1M3D", "BLEU-1 per sample, mean (HF evaluate, 13a)"),
     MetricSpec("rouge1", "m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
     MetricSpec("rougeL_rs", "m3d_compat:RougeLRougeScore", "ROUGE-L F (rouge-score), mean"),
+    MetricSpec(
+        "meteor_nltk",
+        "meteor_nltk:MeteorNltk",
+        "METEOR (nltk, as HF evaluate in M3D/PETAR scripts), mean",
+        needs=("wordnet",),
+    ),
+    # options: model (folder or hub id), direction (f, precision, recall), batch_size, device
+    MetricSpec(
+        "bartscore",
+        "bartscore:BartScore",
+        "BARTScore (BART-large-CNN log-likelihood), F of both directions, mean",
+        needs=("torch", "model"),
+    ),
 )
 
 _JUDGE: tuple[MetricSpec, ...] = (

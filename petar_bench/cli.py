@@ -308,7 +308,9 @@ def compare(
     ] = None,
     fail_if_worse: Annotated[
         bool,
-        typer.Option(help="Exit 1 when RUN_A is worse than RUN_B beyond noise (the rule of 'check RUN_A --baseline RUN_B')."),
+        typer.Option(
+            help="Exit 1 when RUN_A is worse than RUN_B beyond noise (the rule of 'check RUN_A --baseline RUN_B')."
+        ),
     ] = False,
 ) -> None:
     """Paired, patient-clustered significance tests between two runs, per metric.
