@@ -54,9 +54,8 @@ class EndpointStats:
 
     def summary(self) -> str:
         retried = ", ".join(f"{k}: {v}" for k, v in sorted(self.retries.items()))
-        return (
-            f"{self.attempts} requests, {self.succeeded} answered, {self.failed} failed"
-            + (f", retried ({retried})" if retried else "")
+        return f"{self.attempts} requests, {self.succeeded} answered, {self.failed} failed" + (
+            f", retried ({retried})" if retried else ""
         )
 
 
@@ -116,7 +115,8 @@ class EndpointClient:
             headers["Authorization"] = f"Bearer {key}"
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._http = httpx.Client(
-            headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 30.0)),
             limits=limits,
         )
         self._httpx = httpx

@@ -45,7 +45,8 @@ def _int(value: Any) -> int | None:
 
 
 def _from_entry(entry: dict[str, Any]) -> ServedModel:
-    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    meta_field = entry.get("meta")
+    meta: dict[str, Any] = meta_field if isinstance(meta_field, dict) else {}
     revision = entry.get("revision") or entry.get("model_revision") or meta.get("revision")
     context = _int(entry.get("max_model_len")) or _int(entry.get("context_length"))
     root = entry.get("root") or entry.get("parent")

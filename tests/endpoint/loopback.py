@@ -188,8 +188,8 @@ class Loopback:
                 if problem:
                     return problem
         received.text = "\n".join(texts)
-        received.prompt_tokens = (
-            count_tokens(received.text) + self.image_tokens * len(received.images)
+        received.prompt_tokens = count_tokens(received.text) + self.image_tokens * len(
+            received.images
         )
         return None
 
