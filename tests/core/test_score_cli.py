@@ -12,15 +12,8 @@ import pytest
 
 from petar_bench.cli import main
 
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text())["cases"]
+DATA = Path(__file__).resolve().parents[1] / "data" / "green"
+CASES = json.loads((DATA / "green_repro_cases.json").read_text())["cases"]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -46,6 +39,9 @@ def judge_url() -> Iterator[str]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path == "/tokenize":  # vLLM's tokenizer endpoint (the judge's budget)
+                self._send({"count": len(body["prompt"].split())})
+                return
             text = next(
                 (
                     c["judge_output"]

@@ -19,17 +19,9 @@ from petar_bench.metrics.green.prompt import (
     template_hash,
 )
 
-# shared/ lies beside the repository (CI copies it there); /work/shared on developer machines.
-SHARED = next(
-    (
-        p
-        for p in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared"))
-        if p.is_dir()
-    ),
-    Path("/work/shared"),
-)
+DATA = Path(__file__).resolve().parents[1] / "data" / "green"
 
-CASES = json.loads((SHARED / "testdata/green/green_repro_cases.json").read_text(encoding="utf-8"))
+CASES = json.loads((DATA / "green_repro_cases.json").read_text(encoding="utf-8"))
 
 WELL_FORMED = (
     "Explanation text.\n\n"
@@ -90,9 +82,9 @@ def test_think_blocks_are_stripped() -> None:
 def test_count_without_period_is_unparsed_not_a_silent_zero() -> None:
     text = WELL_FORMED.format(a=2, m=3).replace("candidate: 2.", "candidate: 2")
     parse = parse_judge_output(text)
-    # GREEN reads the count as 0 -> 3 / (3 + 1); we flag the answer as unreadable.
+    # GREEN reads the count as 0 -> 3 / (3 + 1); we score it so and flag it as unreadable.
     assert parse.upstream_score == 3 / 4
-    assert not parse.parsed and parse.score == 0.0
+    assert not parse.parsed and parse.score == 3 / 4
     assert parse.problem == "error count (a) unreadable"
 
 
@@ -103,7 +95,7 @@ def test_sections_without_blank_line_are_flagged() -> None:
     parse = parse_judge_output(text)
     assert not parse.parsed and parse.problem == "sections not separated by a blank line"
     # GREEN: the insignificant (a) line "...: 5." sorts after "...: 2." and overwrites it.
-    assert parse.upstream_score == 3 / (3 + 5 + 1)
+    assert parse.upstream_score == parse.score == 3 / (3 + 5 + 1)
 
 
 def test_numbered_categories_and_no_sections() -> None:
@@ -123,7 +115,6 @@ def test_numbered_categories_and_no_sections() -> None:
     [
         ("", "empty output"),
         ("garbage tokens here", "no [Matched Findings] section"),
-        ("[Matched Findings]:\n2. a; b.", "no [Clinically Significant Errors] section"),
         (WELL_FORMED.format(a=1, m="two"), "matched count unreadable"),
     ],
 )
@@ -132,9 +123,18 @@ def test_unreadable_outputs_are_counted(text: str, problem: str) -> None:
     assert not parse.parsed and parse.score == 0.0 and parse.problem == problem
 
 
-def test_missing_error_section_scores_zero_where_green_says_one() -> None:
+def test_missing_error_section_scores_one_as_green_does() -> None:
     parse = parse_judge_output("[Matched Findings]:\n2. a; b.")
-    assert parse.upstream_score == 1.0 and parse.score == 0.0
+    assert parse.upstream_score == parse.score == 1.0
+    assert not parse.parsed and parse.problem == "no [Clinically Significant Errors] section"
+
+
+def test_a_missing_category_line_counts_zero_as_green_does() -> None:
+    text = WELL_FORMED.format(a=2, m=3)
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("(b)"))
+    parse = parse_judge_output(text)
+    assert parse.score == 3 / (3 + 2) and parse.significant[1] == 0
+    assert not parse.parsed and parse.problem == "error line (b) missing"
 
 
 def test_clean_output_follows_green() -> None:
