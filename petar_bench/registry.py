@@ -22,7 +22,11 @@ MODEL_ENTRY_POINT_GROUP = "petar_bench.models"
 # Modules whose import registers the built-in entries. Importing them is cheap: heavy
 # libraries load inside the factories, not at module import.
 _BUILTIN_MODULES = {
-    "models": ["petar_bench.baselines.nonneural", "petar_bench.baselines.lamed.adapters"],
+    "models": [
+        "petar_bench.baselines.nonneural",
+        "petar_bench.baselines.lamed.adapters",
+        "petar_bench.baselines.endpoint",
+    ],
     "metrics": ["petar_bench.metrics.catalog"],
     "datasets": ["petar_bench.datasets.catalog"],
 }
