@@ -112,7 +112,12 @@ class ServerJudge(JudgeBackend):
         except EndpointError as error:
             message = str(error)
             if error.status == 400 and any(w in message.lower() for w in _CONTEXT_WORDS):
-                return JudgeReply("", prompt_truncated=True, error=None)
+                # Only a max_tokens set by hand gets here (the default fits by construction).
+                return JudgeReply(
+                    "",
+                    error="server refused prompt + max_tokens over its context "
+                    f"(lower --green-max-tokens): {message}",
+                )
             return JudgeReply("", error=f"request failed: {message}")
         return _reply(answer)
 

@@ -101,6 +101,13 @@ def test_max_tokens_override_and_cut_answers_are_warned(judge: Loopback) -> None
     assert "budget:new50" in metric.signature()
 
 
+def test_a_max_tokens_over_the_server_context_is_not_judged(judge: Loopback) -> None:
+    stats = _metric(judge.url, max_tokens=1700).statistics(CANDS, REFS, _ctx(len(CASES)))
+    assert stats.extras["n_not_judged"] == 2  # the two prompts over 348 tokens do not fit
+    (reason,) = stats.extras["not_judged_reasons"]
+    assert "lower --green-max-tokens" in reason
+
+
 def test_over_budget_prompts_and_cut_reports_are_warned_with_counts(judge: Loopback) -> None:
     judge.context = 560  # the budget: GREEN's prompt of two 300-word reports does not fit
     long_ref = " ".join(["uptake"] * 320)
