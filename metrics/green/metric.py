@@ -323,7 +323,7 @@ def _judged(stats: np.ndarray) -> np.ndarray:
 
 def _short(error: str) -> str:
     """An error message without request-specific detail, to count alike failures together."""
-    return error.split(" (")[0][:120]
+    return error.split(". ")[0][:200]
 
 
 def _fill(row: np.ndarray, parse: JudgeParse, tokens_truncated: bool) -> None:
