@@ -17,6 +17,7 @@ on the adapter card, so they are part of the run key.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,16 @@ class EndpointSettings:
     images: str = "separate"
 
 
+def _float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"openai-vlm option {name}={value!r} must be a number") from None
+    if number <= 0:
+        raise UserError(f"openai-vlm option {name}={number} must be positive")
+    return number
+
+
 def _int(name: str, value: Any, minimum: int) -> int:
     try:
         number = int(value)
@@ -81,6 +92,7 @@ class OpenAIVLMAdapter(StreamingAdapter):
         self.needs_training_data = False
         #: Answers that stopped at max_tokens (for the run's messages and tests).
         self.n_cut = 0
+        self._lock = threading.Lock()
         self.card = AdapterCard(
             name="openai-vlm",
             description=f"{served.name} behind an OpenAI-compatible server",
@@ -127,7 +139,8 @@ class OpenAIVLMAdapter(StreamingAdapter):
         if not isinstance(text, str):
             raise ValueError(f"server answer content is {type(text).__name__}, not text")
         if choice.get("finish_reason") == "length":
-            self.n_cut += 1
+            with self._lock:
+                self.n_cut += 1
         return text.strip()
 
     # -- many ------------------------------------------------------------------------------
@@ -175,7 +188,7 @@ def openai_vlm(**options: Any) -> OpenAIVLMAdapter:
     client = EndpointClient(
         str(options["base_url"]),
         retries=_int("retries", options.get("retries", 5), 0),
-        timeout=float(options.get("timeout", 600.0)),
+        timeout=_float("timeout", options.get("timeout", 600.0)),
         max_requests=None if budget is None else _int("max_requests", budget, 1),
         connections=concurrency,
     )

@@ -101,6 +101,7 @@ def test_other_recipes_and_the_served_revision_change_the_card(server: Loopback)
         ({"temperature": "0.7"}, "has no option temperature"),
         ({"images": "grid"}, "choose separate or montage"),
         ({"max_tokens": "0"}, "must be at least 1"),
+        ({"timeout": "soon"}, "must be a number"),
         ({"layout": "mip"}, "layout='mip'"),
         ({"model": "other"}, "lists: qwen3-vl-8b"),
     ],
