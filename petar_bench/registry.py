@@ -26,6 +26,7 @@ _BUILTIN_MODULES = {
         "petar_bench.baselines.nonneural",
         "petar_bench.baselines.lamed.adapters",
         "petar_bench.baselines.endpoint",
+        "petar_bench.baselines.vlm2d.adapters",
     ],
     "metrics": ["petar_bench.metrics.catalog"],
     "datasets": ["petar_bench.datasets.catalog"],

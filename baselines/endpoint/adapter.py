@@ -28,17 +28,20 @@ from petar_bench.volumes.lesion import LesionInput
 
 #: The query of the PETAR paper (also PETAR-4B's default prompt).
 PAPER_PROMPT = "Please describe the region highlighted in the PET image."
-IMAGE_ARRANGEMENTS = ("separate", "montage")
+IMAGE_ARRANGEMENTS = ("separate", "grid", "montage")
+#: The paper's generation limit (the 2D presets' too).
+DEFAULT_MAX_TOKENS = 256
 #: Bump when the request this adapter builds changes (it is part of the run key).
 ADAPTER_VERSION = "1"
 _OPTIONS = {
     "base_url": "URL of the server (http://host:8000 or .../v1)",
     "model": "served model name (default: the server's only model)",
     "revision": "model revision to record when the server does not report one",
+    "preset": "a 2D preset (e.g. vip-llava-7b) whose prompt, views and limits to use",
     "prompt": "the query (default: the paper's)",
-    "max_tokens": "answer tokens per request (default 512; always sent)",
+    "max_tokens": "answer tokens per request (default 256; always sent)",
     "concurrency": "requests kept in flight (default 16)",
-    "images": "'separate' (one image per view, default) or 'montage' (one image)",
+    "images": "'separate' (one image per view, default), 'grid' (2 x 2) or 'montage' (a row)",
     "layout": "'fused' (default), 'side_by_side', 'pet' or 'ct'",
     "overlay": "'none' (default), 'contour' or 'box' (prompt-aware models)",
     "centre": "'suvmax' (default) or 'centroid'",
@@ -54,7 +57,7 @@ class EndpointSettings:
     """Options that change what is sent (and so the run key)."""
 
     prompt: str = PAPER_PROMPT
-    max_tokens: int = 512
+    max_tokens: int = DEFAULT_MAX_TOKENS
     images: str = "separate"
 
 
@@ -105,6 +108,7 @@ class OpenAIVLMAdapter(StreamingAdapter):
                 **served.identity(),
                 "images": settings.images,
                 "views": recipe.as_dict(),
+                "views_version": views_version(),
             },
         )
 
@@ -115,6 +119,10 @@ class OpenAIVLMAdapter(StreamingAdapter):
         views = render_lesion(lesion, self.recipe)
         if self.settings.images == "montage":
             return [png_data_url(montage(views, gap_px=4))]
+        if self.settings.images == "grid":
+            from petar_bench.baselines.vlm2d.adapters import grid_image
+
+            return [png_data_url(grid_image(views))]
         return [png_data_url(view.rgb) for view in views]
 
     def request_body(self, lesion: LesionInput) -> dict[str, Any]:
@@ -158,10 +166,47 @@ class OpenAIVLMAdapter(StreamingAdapter):
             yield outcome.item, outcome.error if outcome.error is not None else str(outcome.result)
 
 
+def views_version() -> int:
+    from petar_bench.volumes.views import VIEWS_VERSION
+
+    return int(VIEWS_VERSION)
+
+
+def _recipe_and_settings(options: dict[str, Any]) -> tuple[Any, EndpointSettings]:
+    """The view recipe and request settings: a preset's (if named), then explicit options."""
+    from petar_bench.volumes.views import ViewRecipe
+
+    recipe, base = ViewRecipe(), EndpointSettings()
+    if options.get("preset"):
+        from petar_bench.baselines.vlm2d.presets import get_preset
+
+        preset = get_preset(str(options["preset"]))
+        recipe = preset.recipe
+        base = EndpointSettings(preset.prompt, preset.max_new_tokens, preset.images)
+    changes: dict[str, Any] = {
+        k: options[k] for k in ("layout", "overlay", "centre") if k in options
+    }
+    if "size_px" in options:
+        changes["size_px"] = _int("size_px", options["size_px"], 8)
+    recipe = recipe.replace(**changes) if changes else recipe
+    images = str(options.get("images", base.images))
+    if images not in IMAGE_ARRANGEMENTS:
+        raise UserError(
+            f"openai-vlm option images={images!r}: choose {', '.join(IMAGE_ARRANGEMENTS)}"
+        )
+    if images == "grid" and recipe.layout == "side_by_side":
+        raise UserError("openai-vlm: images=grid needs square views; choose another layout")
+    settings = EndpointSettings(
+        prompt=str(options.get("prompt", base.prompt)),
+        max_tokens=_int("max_tokens", options.get("max_tokens", base.max_tokens), 1),
+        images=images,
+    )
+    return recipe, settings
+
+
 def openai_vlm(**options: Any) -> OpenAIVLMAdapter:
     """Create the adapter: checks the options and asks the server what it serves."""
     from petar_bench.endpoint import EndpointClient, served_model
-    from petar_bench.volumes.views import ViewRecipe
 
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
@@ -169,20 +214,7 @@ def openai_vlm(**options: Any) -> OpenAIVLMAdapter:
         raise UserError(f"openai-vlm has no option {', '.join(unknown)}; its options: {known}")
     if not options.get("base_url"):
         raise UserError("openai-vlm needs the server: -o base_url=http://host:8000")
-    images = str(options.get("images", "separate"))
-    if images not in IMAGE_ARRANGEMENTS:
-        raise UserError(f"openai-vlm option images={images!r}: choose separate or montage")
-    recipe = ViewRecipe(
-        layout=str(options.get("layout", "fused")),
-        overlay=str(options.get("overlay", "none")),
-        centre=str(options.get("centre", "suvmax")),
-        size_px=_int("size_px", options.get("size_px", 448), 8),
-    )
-    settings = EndpointSettings(
-        prompt=str(options.get("prompt", PAPER_PROMPT)),
-        max_tokens=_int("max_tokens", options.get("max_tokens", 512), 1),
-        images=images,
-    )
+    recipe, settings = _recipe_and_settings(options)
     concurrency = _int("concurrency", options.get("concurrency", 16), 1)
     budget = options.get("max_requests")
     client = EndpointClient(

@@ -56,7 +56,11 @@ def default_weights_dir(model_name: str) -> Path:
 
 
 def resolve_weights(
-    model_name: str, weights: str | os.PathLike[str] | None, *, hub_id: str
+    model_name: str,
+    weights: str | os.PathLike[str] | None,
+    *,
+    hub_id: str,
+    patterns: tuple[str, ...] = ("*.json", "*.safetensors", "tokenizer.model"),
 ) -> Path:
     """The local checkpoint folder for an adapter, or a one-line UserError saying how to get it."""
     if weights is None:
@@ -73,14 +77,16 @@ def resolve_weights(
     if path.is_dir():
         return path
     if not path.exists() and _HUB_ID.match(text) and not text.startswith("."):
-        return download_from_hub(text)
+        return download_from_hub(text, patterns=patterns)
     raise UserError(
         f"weights {text!r} is not a folder (nor a hub id like {hub_id}); pass the folder that "
         "holds config.json, the tokenizer and the *.safetensors files"
     )
 
 
-def download_from_hub(repo_id: str) -> Path:
+def download_from_hub(
+    repo_id: str, *, patterns: tuple[str, ...] = ("*.json", "*.safetensors", "tokenizer.model")
+) -> Path:
     """snapshot_download of the files we read (offline: whatever the local HF cache holds)."""
     try:
         from huggingface_hub import snapshot_download
@@ -89,9 +95,8 @@ def download_from_hub(repo_id: str) -> Path:
             f"weights {repo_id!r} looks like a hub id but huggingface_hub is not installed; "
             "pip install huggingface_hub, or pass a local folder"
         ) from None
-    patterns = ["*.json", "*.safetensors", "tokenizer.model"]
     try:
-        return Path(snapshot_download(repo_id, allow_patterns=patterns))
+        return Path(snapshot_download(repo_id, allow_patterns=list(patterns)))
     except Exception as exc:  # network, auth, offline mode: many exception types
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserError(

@@ -73,12 +73,12 @@ def test_the_request_is_the_papers_recipe(server: Loopback) -> None:
         message = request.body["messages"]
         assert len(message) == 1 and message[0]["role"] == "user"
         assert message[0]["content"][-1] == {"type": "text", "text": PAPER_PROMPT}
-        assert request.body["max_tokens"] == 512 and request.body["temperature"] == 0
+        assert request.body["max_tokens"] == 256 and request.body["temperature"] == 0
     card = adapter.card
     assert card.settings["served_model"] == "qwen3-vl-8b"
     assert card.settings["served_root"] == "org/loopback-7b"
     assert card.checkpoint == "org/loopback-7b@unknown"
-    assert card.decoding == {"temperature": 0, "max_tokens": 512}
+    assert card.decoding == {"temperature": 0, "max_tokens": 256}
 
 
 def test_other_recipes_and_the_served_revision_change_the_card(server: Loopback) -> None:
@@ -99,7 +99,8 @@ def test_other_recipes_and_the_served_revision_change_the_card(server: Loopback)
     [
         ({}, "needs the server"),
         ({"temperature": "0.7"}, "has no option temperature"),
-        ({"images": "grid"}, "choose separate or montage"),
+        ({"images": "mosaic"}, "choose separate, grid, montage"),
+        ({"preset": "gpt-9"}, "gpt-9"),
         ({"max_tokens": "0"}, "must be at least 1"),
         ({"timeout": "soon"}, "must be a number"),
         ({"layout": "mip"}, "layout='mip'"),
@@ -113,6 +114,19 @@ def test_option_mistakes_are_user_errors(
         options = {"base_url": server.url, **options}
     with pytest.raises(UserError, match=message):
         openai_vlm(**options)
+
+
+def test_a_preset_gives_its_recipe_and_options_override_it(server: Loopback) -> None:
+    from petar_bench.baselines.vlm2d.presets import get_preset
+
+    vip = get_preset("vip-llava-7b")
+    adapter = openai_vlm(base_url=server.url, preset="vip-llava-7b", size_px="32")
+    adapter.generate([_lesion()])
+    assert len(server.requests[-1].images) == 1  # one 2 x 2 grid image
+    views = adapter.card.settings["views"]
+    assert views["overlay"] == vip.recipe.overlay and views["size_px"] == 32
+    assert adapter.settings.max_tokens == vip.max_new_tokens
+    assert adapter.card.settings["images"] == "grid"
 
 
 def test_an_answer_cut_at_max_tokens_is_counted(server: Loopback) -> None:
