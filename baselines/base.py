@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,3 +65,30 @@ class Adapter(ABC):
     @abstractmethod
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         """One finding per lesion, in batch order."""
+
+
+class StreamingAdapter(Adapter):
+    """An adapter that keeps many requests in flight (a model behind a server) and hands back
+    each finding the moment it is ready, in completion order.
+
+    The engine feeds it every lesion of the run through one iterator and stores each finding
+    as it arrives, so no batch waits for its slowest member and a killed run loses only the
+    requests still in the air. A failure is yielded as that lesion's outcome (an exception);
+    a `UserError` raised from the stream stops the run.
+    """
+
+    @abstractmethod
+    def generate_stream(
+        self, inputs: Iterable[LesionInput]
+    ) -> Iterator[tuple[LesionInput, str | BaseException]]:
+        """(lesion, finding or error) pairs as they finish; pulls inputs only as needed."""
+
+    def generate(self, batch: Sequence[LesionInput]) -> list[str]:
+        outcomes = {id(lesion): result for lesion, result in self.generate_stream(batch)}
+        texts = []
+        for lesion in batch:
+            result = outcomes[id(lesion)]
+            if isinstance(result, BaseException):
+                raise result
+            texts.append(result)
+        return texts

@@ -257,6 +257,21 @@ def score(
             help="GREEN judge: model name on the server, or a local path / hub id for transformers."
         ),
     ] = None,
+    green_max_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Answer tokens per GREEN judge request (default: the judge's 2,048-token budget, or the server's smaller context, minus the prompt)."
+        ),
+    ] = None,
+    green_concurrency: Annotated[
+        int | None, typer.Option(help="GREEN judge requests kept in flight at once (default 8).")
+    ] = None,
+    max_judge_failures: Annotated[
+        int,
+        typer.Option(
+            help="Samples an LLM judge may leave unjudged (requests failed after retries) before the command exits 1."
+        ),
+    ] = 0,
     bertscore_model: Annotated[
         str | None, typer.Option(help="BERTScore model name or local folder.")
     ] = None,
@@ -270,7 +285,10 @@ def score(
         typer.Option(help="Score only these sample ids (one per line); labelled as a subset."),
     ] = None,
 ) -> None:
-    """Score a predictions file against references (no images needed)."""
+    """Score a predictions file against references (no images needed).
+
+    Exits 1 when a metric named in --metrics was not computed or a judge left more than
+    --max-judge-failures samples unjudged (the scores file is still written)."""
     from petar_bench.commands.score import score_files
 
     score_files(
@@ -282,6 +300,9 @@ def score(
         output=output,
         green_url=green_url,
         green_model=green_model,
+        green_max_tokens=green_max_tokens,
+        green_concurrency=green_concurrency,
+        max_judge_failures=max_judge_failures,
         bertscore_model=bertscore_model,
         bertscore_layer=bertscore_layer,
         n_bootstrap=n_bootstrap,

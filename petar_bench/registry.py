@@ -30,6 +30,7 @@ _BUILTIN_MODULES = {
     "models": [
         "petar_bench.baselines.nonneural",
         "petar_bench.baselines.lamed.adapters",
+        "petar_bench.baselines.endpoint",
         "petar_bench.baselines.vlm2d.adapters",
     ],
     "datasets": ["petar_bench.datasets.catalog"],

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # (file suffix, title, recipe changes, how the views are laid out)
-RECIPES = (
+RECIPES: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("fused", "Fused PET over CT (the 2D presets' default)", {}, "row"),
     ("side", "CT and PET side by side", {"layout": "side_by_side", "gap_px": 4}, "row"),
     ("contour", "Fused, with the mask contour", {"overlay": "contour"}, "row"),
-    (
-        "vip",
-        "ViP-LLaVA's input: a box around the lesion, one 2 x 2 image",
-        {"overlay": "box"},
-        "grid",
-    ),
+    ("vip", "ViP-LLaVA's input: a boxed lesion, one 2 x 2 image", {"overlay": "box"}, "grid"),
 )
 
 
@@ -85,12 +80,8 @@ def main(argv: list[str] | None = None) -> None:
             image = grid_image(views) if arrange == "grid" else montage(views, gap_px=8)
             name = f"{record.sample_id}-{suffix}.png"
             write_png(out_dir / name, image)
-            lines += [
-                f"**{title}**",
-                "",
-                f"![{record.sample_id}: {title}](images/views/{name})",
-                "",
-            ]
+            alt = f"{record.sample_id}: {title}"
+            lines += [f"**{title}**", "", f"![{alt}](images/views/{name})", ""]
         centre = render_lesion(lesion, base)[0].centre_voxel
         lines += [f"Slices through voxel {centre} (SUVmax of the lesion).", ""]
     (args.docs / "views.md").write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
@@ -119,4 +110,4 @@ def _header(recipe) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -35,9 +35,9 @@ from petar_bench.baselines.vlm2d.presets import (
 from petar_bench.errors import UserError
 from petar_bench.registry import Entry, models
 from petar_bench.volumes.lesion import LesionInput
-from petar_bench.volumes.views import LesionView, ViewRecipe, render_lesion
+from petar_bench.volumes.views import VIEWS_VERSION, LesionView, ViewRecipe, render_lesion
 
-PREPROCESSING = "lesion-views-v1"  # bump when the pixels of a recipe change
+PREPROCESSING = f"lesion-views-v{VIEWS_VERSION}"
 _DTYPES = ("auto", "float32", "bfloat16", "float16")
 _VIEW_OPTIONS = ("centre", "layout", "overlay", "size_px")
 _OPTIONS = ("weights", "device", "dtype", "prompt", "max_new_tokens", "images", *_VIEW_OPTIONS)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,15 @@ def _text(vocab: int, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _gemma3() -> tuple[Any, Any]:
+@dataclass(frozen=True)
+class _Parts:
+    config: Any
+    tokenizer: Any
+    image_processor: Any
+    processor: Callable[[], Any]  # built on demand: some need torchvision
+
+
+def _gemma3() -> _Parts:
     from transformers import Gemma3Config, Gemma3ImageProcessorPil, Gemma3Processor
 
     tok = _tokenizer(
@@ -103,12 +112,7 @@ def _gemma3() -> tuple[Any, Any]:
         bos="<bos>",
         eos="<eos>",
     )
-    processor = Gemma3Processor(
-        image_processor=Gemma3ImageProcessorPil(size={"height": 32, "width": 32}),
-        tokenizer=tok,
-        chat_template=_GEMMA_TEMPLATE,
-        image_seq_length=4,
-    )
+    images = Gemma3ImageProcessorPil(size={"height": 32, "width": 32})
     config = Gemma3Config(
         text_config=_text(len(tok), sliding_window=64),
         vision_config={
@@ -124,7 +128,17 @@ def _gemma3() -> tuple[Any, Any]:
         eoi_token_index=tok.convert_tokens_to_ids("<end_of_image>"),
         image_token_index=tok.image_token_id,
     )
-    return config, processor
+    return _Parts(
+        config,
+        tok,
+        images,
+        lambda: Gemma3Processor(
+            image_processor=images,
+            tokenizer=tok,
+            chat_template=_GEMMA_TEMPLATE,
+            image_seq_length=4,
+        ),
+    )
 
 
 def _qwen_tokenizer() -> Any:
@@ -163,16 +177,22 @@ def _qwen_image_processor(patch: int) -> Any:
 _QWEN_IMAGE = "<|vision_start|><|image_pad|><|vision_end|>"
 
 
-def _qwen3_vl() -> tuple[Any, Any]:
-    from transformers import Qwen3VLConfig, Qwen3VLProcessor
+def _qwen3_vl() -> _Parts:
+    from transformers import Qwen3VLConfig
 
     tok = _qwen_tokenizer()
-    processor = Qwen3VLProcessor(
-        image_processor=_qwen_image_processor(8),
-        tokenizer=tok,
-        video_processor=None,
-        chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", _QWEN_IMAGE),
-    )
+    images = _qwen_image_processor(8)
+
+    def processor() -> Any:
+        from transformers import Qwen3VLProcessor, Qwen3VLVideoProcessor
+
+        return Qwen3VLProcessor(
+            image_processor=images,
+            tokenizer=tok,
+            video_processor=Qwen3VLVideoProcessor(patch_size=8),
+            chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", _QWEN_IMAGE),
+        )
+
     config = Qwen3VLConfig(
         text_config=_text(
             len(tok),
@@ -197,19 +217,25 @@ def _qwen3_vl() -> tuple[Any, Any]:
         },
         **_qwen_ids(tok),
     )
-    return config, processor
+    return _Parts(config, tok, images, processor)
 
 
-def _qwen2_5_vl() -> tuple[Any, Any]:
-    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLProcessor
+def _qwen2_5_vl() -> _Parts:
+    from transformers import Qwen2_5_VLConfig
 
     tok = _qwen_tokenizer()
-    processor = Qwen2_5_VLProcessor(
-        image_processor=_qwen_image_processor(8),
-        tokenizer=tok,
-        video_processor=None,
-        chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", _QWEN_IMAGE),
-    )
+    images = _qwen_image_processor(8)
+
+    def processor() -> Any:
+        from transformers import Qwen2_5_VLProcessor, Qwen2VLVideoProcessor
+
+        return Qwen2_5_VLProcessor(
+            image_processor=images,
+            tokenizer=tok,
+            video_processor=Qwen2VLVideoProcessor(patch_size=8),
+            chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", _QWEN_IMAGE),
+        )
+
     config = Qwen2_5_VLConfig(
         text_config=_text(
             len(tok),
@@ -233,15 +259,11 @@ def _qwen2_5_vl() -> tuple[Any, Any]:
         },
         **_qwen_ids(tok),
     )
-    return config, processor
+    return _Parts(config, tok, images, processor)
 
 
-def _internvl() -> tuple[Any, Any]:
-    from transformers import (
-        GotOcr2ImageProcessorPil,
-        InternVLConfig,
-        InternVLProcessor,
-    )
+def _internvl() -> _Parts:
+    from transformers import GotOcr2ImageProcessorPil, InternVLConfig
 
     tok = _tokenizer(
         ["<|im_start|>", "<|im_end|>", "<img>", "</img>", "<IMG_CONTEXT>", "<video>"],
@@ -250,15 +272,19 @@ def _internvl() -> tuple[Any, Any]:
         bos=None,
         eos="<|im_end|>",
     )
-    processor = InternVLProcessor(
-        image_processor=GotOcr2ImageProcessorPil(
-            size={"height": 32, "width": 32}, crop_to_patches=False
-        ),
-        tokenizer=tok,
-        video_processor=None,
-        image_seq_length=4,
-        chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", "<IMG_CONTEXT>\n"),
-    )
+    images = GotOcr2ImageProcessorPil(size={"height": 32, "width": 32}, crop_to_patches=False)
+
+    def processor() -> Any:
+        from transformers import InternVLProcessor, InternVLVideoProcessor
+
+        return InternVLProcessor(
+            image_processor=images,
+            tokenizer=tok,
+            video_processor=InternVLVideoProcessor(size={"height": 32, "width": 32}),
+            image_seq_length=4,
+            chat_template=_CHATML_TEMPLATE.replace("{{ IMAGE }}", "<IMG_CONTEXT>\n"),
+        )
+
     config = InternVLConfig(
         text_config={"model_type": "qwen2", **_text(len(tok))},
         vision_config={
@@ -273,17 +299,18 @@ def _internvl() -> tuple[Any, Any]:
         downsample_ratio=0.5,
         vision_feature_layer=-1,
     )
-    return config, processor
+    return _Parts(config, tok, images, processor)
 
 
-def _vipllava() -> tuple[Any, Any]:
+def _vipllava() -> _Parts:
     from transformers import CLIPImageProcessorPil, LlavaProcessor, VipLlavaConfig
 
     tok = _tokenizer(["<image>"], {"image_token": "<image>"}, bos="<s>", eos="</s>")
+    images = CLIPImageProcessorPil(
+        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    )
     processor = LlavaProcessor(
-        image_processor=CLIPImageProcessorPil(
-            size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
-        ),
+        image_processor=images,
         tokenizer=tok,
         patch_size=8,
         vision_feature_select_strategy="default",
@@ -305,10 +332,10 @@ def _vipllava() -> tuple[Any, Any]:
         image_token_index=tok.convert_tokens_to_ids("<image>"),
         vision_feature_layer=[-2, -1],
     )
-    return config, processor
+    return _Parts(config, tok, images, lambda: processor)
 
 
-_BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
+_BUILDERS: dict[str, Callable[[], _Parts]] = {
     "gemma3": _gemma3,
     "qwen3_vl": _qwen3_vl,
     "qwen2_5_vl": _qwen2_5_vl,
@@ -317,22 +344,17 @@ _BUILDERS: dict[str, Callable[[], tuple[Any, Any]]] = {
 }
 
 
-def make_tiny_vlm(directory: Path, family: str, *, seed: int = 0) -> Path:
-    """Write a tiny random checkpoint of `family` (one of FAMILIES) into `directory`."""
+def _random_model(parts: _Parts, seed: int) -> Any:
     import torch
     from transformers import AutoModelForImageTextToText
 
-    if family not in _BUILDERS:
-        raise ValueError(f"family {family!r} is not one of {FAMILIES}")
-    config, processor = _BUILDERS[family]()
-    tok = processor.tokenizer
-    config.pad_token_id = tok.pad_token_id
-    config.eos_token_id = tok.eos_token_id
-    config.get_text_config().pad_token_id = tok.pad_token_id
-    config.get_text_config().eos_token_id = tok.eos_token_id
+    config, tok = parts.config, parts.tokenizer
+    for target in (config, config.get_text_config()):
+        target.pad_token_id = tok.pad_token_id
+        target.eos_token_id = tok.eos_token_id
     torch.manual_seed(seed)
     model = AutoModelForImageTextToText.from_config(config)
-    # Larger-than-default weights so greedy decoding varies with the image.
+    # Wider than the default init so that greedy decoding varies with the image.
     with torch.no_grad():
         generator = torch.Generator().manual_seed(seed)
         for parameter in model.parameters():
@@ -340,10 +362,33 @@ def make_tiny_vlm(directory: Path, family: str, *, seed: int = 0) -> Path:
                 parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.05)
     model.generation_config.pad_token_id = tok.pad_token_id
     model.generation_config.eos_token_id = tok.eos_token_id
+    return model
+
+
+def _parts(family: str) -> _Parts:
+    if family not in _BUILDERS:
+        raise ValueError(f"family {family!r} is not one of {FAMILIES}")
+    return _BUILDERS[family]()
+
+
+def make_tiny_vlm(directory: Path, family: str, *, seed: int = 0) -> Path:
+    """Write a tiny random checkpoint of `family` (one of FAMILIES) into `directory`."""
+    parts = _parts(family)
     directory = Path(directory)
-    model.save_pretrained(directory)
-    processor.save_pretrained(directory)
+    _random_model(parts, seed).save_pretrained(directory)
+    parts.processor().save_pretrained(directory)
     return directory
+
+
+def make_tiny_model_parts(directory: Path, family: str, *, seed: int = 0) -> tuple[Any, Any]:
+    """The model saved to `directory`, plus (tokenizer, image processor) in memory.
+
+    For checks of the model side where the family's processor cannot be built (transformers
+    5 needs torchvision for the Qwen-VL and InternVL processors).
+    """
+    parts = _parts(family)
+    _random_model(parts, seed).save_pretrained(Path(directory))
+    return parts.tokenizer, parts.image_processor
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,13 +10,15 @@ budget or the answer hit its token limit.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 #: GREEN's published judge model.
 DEFAULT_JUDGE = "StanfordAIMI/GREEN-RadLlama2-7b"
 #: GREEN's token budget: prompt and answer together.
 MAX_TOTAL_TOKENS = 2048
+#: Inputs per `generate` call when a batch engine streams its answers.
+STREAM_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class JudgeReply:
     output_truncated: bool = False
     #: Prompt + answer tokens when the engine reports them.
     total_tokens: int | None = None
+    #: Prompt tokens when the engine reports them.
+    prompt_tokens: int | None = None
     #: Why no answer came back (request failed after retries); None when it did.
     error: str | None = None
 
@@ -45,6 +49,14 @@ class JudgeBackend(ABC):
     @abstractmethod
     def generate(self, texts: Sequence[str]) -> list[JudgeReply]:
         """Greedy answers to rendered judge inputs, in order."""
+
+    def generate_stream(self, texts: Sequence[str]) -> Iterator[tuple[int, JudgeReply]]:
+        """(index, reply) pairs as answers become ready. This default asks `generate` in
+        chunks (each chunk can be stored before the next is asked); engines that keep
+        requests in flight override it so each answer is stored the moment it arrives."""
+        for start in range(0, len(texts), STREAM_CHUNK):
+            replies = self.generate(texts[start : start + STREAM_CHUNK])
+            yield from enumerate(replies, start=start)
 
     def identity(self) -> dict[str, str]:
         """Judge id, revision and budget as they ran (complete after `prepare`)."""

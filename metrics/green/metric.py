@@ -1,8 +1,11 @@
 """GREEN as a Metric: per-sample judge verdicts as statistics, the mean as the corpus value.
 
-Value: mean GREEN over all samples, with unreadable judge answers as 0 (counted, never
-hidden: ``n_unparsed`` and ``mean_parsed`` in the extras). Empty candidates score 0 without
-asking the judge (GREEN is 0 when nothing matches; a judge could hallucinate matches).
+Value: mean GREEN over the judged samples. Each answer is read the way upstream GREEN reads it
+(unreadable answers included: counted in ``n_unparsed`` and warned about, never hidden). A
+sample the judge never answered (the request failed after retries) is "not judged": it is
+left out of the mean, never scored 0, and counted (``n_not_judged``); `petar-bench score`
+fails when there are more than ``--max-judge-failures`` of them. Empty candidates score 0
+without asking the judge (GREEN is 0 when nothing matches; a judge could hallucinate matches).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ COLUMNS: tuple[str, ...] = (
     "sig_f",
     "words_cut",  # reports cut to their first 300 words (0, 1 or 2)
     "tokens_truncated",  # prompt over the token budget, or answer stopped at its limit
+    "judged",  # 0 when the judge gave no answer (request failed): left out of the mean
+    "prompt_over_budget",  # the prompt alone filled the judge's token budget (scored 0)
 )
 _SERVER_OPTIONS = (
     "revision",
@@ -52,6 +57,7 @@ _SERVER_OPTIONS = (
     "retries",
     "backoff",
     "timeout",
+    "max_requests",
     "api_key",
     "max_total_tokens",
 )
@@ -151,54 +157,125 @@ class GreenMetric(MeanMetric):
         ask = [i for i, p in enumerate(predictions) if p.strip()]
         texts = self._render(judge, [prompts[i].text for i in ask])
         replies, n_cached = self._ask(judge, texts)
-        failed = [r for r in replies if r.error is not None and not r.prompt_truncated]
+        failed = [r for r in replies if r.error is not None]
         if ask and len(failed) == len(ask):
             raise judge_unavailable(f"GREEN judge gave no answer ({failed[0].error})")
         rows = np.zeros((len(predictions), len(COLUMNS)))
+        col = COLUMNS.index
+        rows[:, col("parsed")] = 1.0  # empty candidates: a real 0, judged
+        rows[:, col("judged")] = 1.0
+        rows[:, col("words_cut")] = [p.n_cut for p in prompts]
         reasons: Counter[str] = Counter()
+        not_judged: Counter[str] = Counter()
         examples: list[str] = []
-        for row, prompt in zip(rows, prompts, strict=True):
-            row[COLUMNS.index("parsed")] = 1.0  # empty candidates: a real 0
-            row[COLUMNS.index("words_cut")] = prompt.n_cut
         for i, reply in zip(ask, replies, strict=True):
+            if reply.error is not None:
+                rows[i, col("judged")] = 0.0
+                rows[i, col("parsed")] = 0.0
+                not_judged[_short(reply.error)] += 1
+                continue
             parse = parse_judge_output(reply.text)
-            if reply.prompt_truncated or reply.error is not None:
-                why = "prompt over token budget" if reply.prompt_truncated else "request failed"
-                parse = JudgeParse(0.0, 0.0, False, 0, (0,) * 6, why)
+            if reply.prompt_truncated:
+                # Upstream GREEN cuts such a prompt and the judge has no room left: 0.
+                parse = JudgeParse(0.0, 0.0, False, 0, (0,) * 6, "prompt over token budget")
+                rows[i, col("prompt_over_budget")] = 1.0
             _fill(rows[i], parse, reply.prompt_truncated or reply.output_truncated)
             if not parse.parsed:
                 reasons[parse.problem or "unreadable"] += 1
                 if len(examples) < 3:
                     examples.append(reply.text[:300])
-        warnings = self._warnings(rows, replies, len(ask))
         extras = _extras(rows, reasons, examples, n_empty=len(predictions) - len(ask))
         extras["n_cached_answers"] = n_cached
+        extras["not_judged_reasons"] = dict(sorted(not_judged.items()))
         extras["judge_over_budget"] = sum(
-            1 for r in replies if r.total_tokens and r.total_tokens > self.max_total_tokens
+            1 for r in replies if r.error is None and (r.prompt_tokens or 0) >= self._budget(judge)
         )
+        stats = getattr(judge, "stats", None)
+        if stats is not None:
+            extras["judge_requests"] = stats.summary()
+        warnings = self._warnings(rows, judge, extras, len(ask))
         return SampleStats(values=rows, extras=extras, warnings=tuple(warnings))
+
+    def _budget(self, judge: JudgeBackend) -> int:
+        return int(getattr(judge, "budget", self.max_total_tokens))
 
     def _ask(self, judge: JudgeBackend, texts: Sequence[str]) -> tuple[list[Any], int]:
         """The judge's answers, from the on-disk cache where it already answered."""
         if not self.cache:
-            return judge.generate(texts), 0
+            judge.prepare()
+            replies: list[Any] = [None] * len(texts)
+            for index, reply in judge.generate_stream(texts):
+                replies[index] = reply
+            return replies, 0
         from petar_bench.metrics.green.cache import AnswerCache
 
         judge.prepare()  # the cache key needs the judge's resolved identity
-        return AnswerCache(judge).ask(judge.generate, texts)
+        return AnswerCache(judge).ask(judge, texts)
 
-    def _warnings(self, rows: np.ndarray, replies: Sequence[Any], n_asked: int) -> list[str]:
+    def _warnings(
+        self, rows: np.ndarray, judge: JudgeBackend, extras: dict[str, Any], n_asked: int
+    ) -> list[str]:
+        col = COLUMNS.index
+        budget = self._budget(judge)
         out = []
-        n_unparsed = int((rows[:, COLUMNS.index("parsed")] == 0).sum())
+        n_not = int((rows[:, col("judged")] == 0).sum())
+        if n_not:
+            why = "; ".join(f"{k} ({v})" for k, v in extras["not_judged_reasons"].items())
+            out.append(
+                f"GREEN: {n_not} of {n_asked} samples not judged (left out of the mean): {why}"
+            )
+        n_unparsed = int(((rows[:, col("parsed")] == 0) & (rows[:, col("judged")] == 1)).sum())
         if n_unparsed:
-            out.append(f"GREEN: {n_unparsed} of {n_asked} judge answers were unreadable (scored 0)")
-        n_tok = int(rows[:, COLUMNS.index("tokens_truncated")].sum())
-        if n_tok:
-            out.append(f"GREEN: {n_tok} samples hit the {self.max_total_tokens}-token budget")
-        failed = sum(1 for r in replies if r.error and not r.prompt_truncated)
-        if failed:
-            out.append(f"GREEN: {failed} judge requests failed after retries (scored 0)")
+            out.append(
+                f"GREEN: {n_unparsed} of {n_asked} judge answers were unreadable "
+                "(scored as upstream GREEN reads them)"
+            )
+        n_over = int(rows[:, col("prompt_over_budget")].sum())
+        if n_over:
+            out.append(
+                f"GREEN: {n_over} prompts filled the judge's {budget}-token budget "
+                "(not sent; scored 0, as upstream GREEN, which cuts them)"
+            )
+        n_long = int(extras["judge_over_budget"]) - n_over
+        if n_long > 0:
+            out.append(
+                f"GREEN: {n_long} prompts were longer than the {budget}-token budget "
+                "but judged (max_tokens set by hand)"
+            )
+        n_cut = int(
+            (
+                (rows[:, col("tokens_truncated")] == 1) & (rows[:, col("prompt_over_budget")] == 0)
+            ).sum()
+        )
+        if n_cut:
+            limit = getattr(judge, "max_tokens", None)
+            what = f"max_tokens {limit}" if limit else f"the {budget}-token budget"
+            out.append(f"GREEN: {n_cut} judge answers were cut at {what}")
+        n_words = int(extras["n_truncated_words"])
+        if n_words:
+            out.append(
+                f"GREEN: {n_words} samples had a report cut to its first {MAX_WORDS} words "
+                "(as upstream GREEN)"
+            )
         return out
+
+    def aggregate(self, stats: np.ndarray) -> float:
+        stats = np.asarray(stats, dtype=np.float64)
+        judged = _judged(stats)
+        if not judged.sum():
+            return float("nan")
+        return float((stats[:, 0] * judged).sum() / judged.sum())
+
+    def aggregate_batch(self, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        stats = np.asarray(stats, dtype=np.float64)
+        weights = np.asarray(weights, dtype=np.float64)
+        judged = _judged(stats)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (weights @ (stats[:, 0] * judged)) / (weights @ judged)
+
+    def per_sample(self, stats: np.ndarray) -> np.ndarray:
+        stats = np.asarray(stats, dtype=np.float64)
+        return np.where(_judged(stats) == 1, stats[:, 0], np.nan)
 
     def signature(self) -> str:
         who = (
@@ -227,9 +304,26 @@ class GreenMetric(MeanMetric):
             ("chat", self.chat_template),
             ("green", GREEN_VERSION),
             ("words", MAX_WORDS),
-            ("avg", "sample-mean"),
-            ("unparsed", "as-0"),
+            ("weights", who.get("weights", "n/a")),
+            ("avg", "judged-mean"),
+            ("unparsed", "as-upstream"),
+            # Deliberate differences from upstream GREEN (docs/metrics.md):
+            ("empty", "0-unasked"),
+            ("think", "stripped"),
         )
+
+
+def _judged(stats: np.ndarray) -> np.ndarray:
+    """1 for judged rows; statistics written before the 'judged' column count all as judged."""
+    index = COLUMNS.index("judged")
+    if stats.ndim != 2 or stats.shape[1] <= index:
+        return np.ones(len(stats))
+    return stats[:, index]
+
+
+def _short(error: str) -> str:
+    """An error message without request-specific detail, to count alike failures together."""
+    return error.split(". ")[0][:200]
 
 
 def _fill(row: np.ndarray, parse: JudgeParse, tokens_truncated: bool) -> None:
@@ -247,14 +341,17 @@ def _extras(
 ) -> dict[str, Any]:
     parsed = rows[:, COLUMNS.index("parsed")] == 1
     col = {name: rows[:, i] for i, name in enumerate(COLUMNS)}
+    judged = col["judged"] == 1
     words = col["words_cut"] > 0
     tokens = col["tokens_truncated"] > 0
     start = COLUMNS.index("sig_a")
     return {
-        "n_unparsed": int((~parsed).sum()),
+        "n_judged": int(judged.sum()),
+        "n_not_judged": int((~judged).sum()),
+        "n_unparsed": int((~parsed & judged).sum()),
         "mean_parsed": float(col["green"][parsed].mean()) if parsed.any() else None,
-        "mean_upstream": float(col["green_upstream"].mean()) if len(rows) else None,
-        "std": float(col["green"].std()) if len(rows) else None,
+        "std": float(col["green"][judged].std()) if judged.any() else None,
+        "n_prompt_over_budget": int(col["prompt_over_budget"].sum()),
         "n_empty_candidates": n_empty,
         "n_truncated": int((words | tokens).sum()),
         "n_truncated_words": int(words.sum()),

@@ -11,11 +11,12 @@ get GREEN's numbers to the last digit:
   ": " that is followed by a period; for a repeated prefix the last line (in sorted order)
   wins.
 
-GREEN returns 0 for output it cannot read and so hides it among real zeros. We also decide
-whether the output was readable at all (``parsed``): both sections present, a readable matched
-count, and each of the six significant-error lines once with a readable count. Unreadable
-outputs score 0 in the metric's value and are counted (``n_unparsed``), with the reason.
-``upstream_score`` keeps what GREEN itself would have said, for comparison with papers.
+The score is always what GREEN's parser gives, on every failure mode (no section, a missing
+category line, a count it cannot read, zero matched findings; see docs/metrics.md), so scores
+compare with published GREEN numbers. GREEN hides unreadable output among real scores; we
+also decide whether the output was readable at all (``parsed``): both sections present, a
+readable matched count, and each of the six significant-error lines once with a readable
+count. Unreadable outputs are counted (``n_unparsed``) with the reason, and warned about.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ _LEADING_COUNT = re.compile(r"^\b\d+\b(?=\.)")
 class JudgeParse:
     """What one judge output says."""
 
-    #: GREEN value used by the metric: upstream_score when parsed, else 0.
+    #: GREEN value used by the metric: what GREEN 0.0.12's own parser gives.
     score: float
-    #: The value GREEN 0.0.12's own parser gives (0 for anything it cannot read).
+    #: The same value (kept as its own field for readers of older statistics).
     upstream_score: float
     parsed: bool
     matched: int
@@ -139,7 +140,7 @@ def parse_judge_output(raw: str) -> JudgeParse:
     if not text.strip():
         problem = "empty output"
     return JudgeParse(
-        score=upstream if problem is None else 0.0,
+        score=upstream,
         upstream_score=upstream,
         parsed=problem is None,
         matched=matched,

@@ -1,40 +1,32 @@
-"""The GREEN judge behind an OpenAI-compatible server (vLLM, TGI, llama.cpp), over HTTP.
+"""The GREEN judge behind an OpenAI-compatible server (vLLM, SGLang, llama.cpp), over HTTP.
 
-We send the client-rendered judge text to the plain ``/v1/completions`` endpoint, never to
-``/v1/chat/completions``: a server's chat endpoint would wrap the prompt in ITS chat
+The client renders GREEN's judge text and sends it to the plain ``/v1/completions`` endpoint,
+never to ``/v1/chat/completions``: a server's chat endpoint would wrap the prompt in ITS chat
 template, not GREEN's, and the judge would read different text than through transformers.
 
-GREEN's budget is 2,048 tokens for prompt plus answer. Start vLLM with
-``--max-model-len 2048`` and leave ``max_tokens`` unset: the server then gives each answer
-exactly the room the prompt leaves, as GREEN does, and refuses prompts that are too long
-(counted here as truncated, never hidden).
+``max_tokens`` is always sent, because servers cut an answer at their own small default
+otherwise (16 tokens on llama.cpp and vLLM's completions endpoints). GREEN's budget is 2,048
+tokens for prompt plus answer, so each answer gets the budget minus its prompt's tokens,
+counted by the server's ``/tokenize`` (vLLM, llama.cpp) or, where a server has none, read
+from the ``usage`` of a one-token request. The budget is the smaller of GREEN's and the
+server's context length when the server reports one; the ``max_tokens`` option overrides it
+all. A prompt that fills the budget is not sent: upstream GREEN cuts such a prompt and the
+judge has no room to answer, which scores 0; it is counted and warned about here.
 
-Standard library only (urllib + threads): no client package to install.
+Requests go through the shared client (``petar_bench.endpoint``): retries with backoff on 429,
+5xx, timeouts and dropped connections, and a pool that keeps `concurrency` requests in flight.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from petar_bench.metrics.green.backends import MAX_TOTAL_TOKENS, JudgeBackend, JudgeReply
 
+#: A key for the judge's server alone; the shared PETAR_BENCH_API_KEY / OPENAI_API_KEY follow.
 API_KEY_ENV = "PETAR_BENCH_JUDGE_API_KEY"
-_RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 _CONTEXT_WORDS = ("context length", "maximum context", "max_model_len", "too long", "exceed")
-
-
-class _HTTPFailure(Exception):
-    def __init__(self, status: int | None, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after: float | None = None
 
 
 class ServerJudge(JudgeBackend):
@@ -49,138 +41,160 @@ class ServerJudge(JudgeBackend):
         max_tokens: int | None = None,
         max_total_tokens: int = MAX_TOTAL_TOKENS,
         concurrency: int = 8,
-        retries: int = 4,
+        retries: int = 5,
         backoff: float = 1.0,
         timeout: float = 600.0,
+        max_requests: int | None = None,
         api_key: str | None = None,
         eos_token: str = "</s>",
     ) -> None:
-        self.base = _api_base(url)
+        from petar_bench.endpoint import api_base, api_key_from_env
+
+        self.base = api_base(url)
+        self.url = url
         self.model = model
         self.revision = revision
-        self.max_tokens = max_tokens
-        self.max_total_tokens = max_total_tokens
+        self.max_tokens = None if max_tokens is None else int(max_tokens)
+        self.max_total_tokens = int(max_total_tokens)
         self.concurrency = max(1, int(concurrency))
-        self.retries = max(0, int(retries))
-        self.backoff = float(backoff)
-        self.timeout = float(timeout)
-        self.api_key = api_key or os.environ.get(API_KEY_ENV)
+        self.client_options: dict[str, Any] = {
+            "retries": int(retries),
+            "backoff": float(backoff),
+            "timeout": float(timeout),
+            "max_requests": None if max_requests is None else int(max_requests),
+            "connections": self.concurrency,
+            "api_key": api_key or api_key_from_env(API_KEY_ENV),
+        }
         self.eos_token = eos_token
+        self.budget = self.max_total_tokens
+        self.root: str | None = None
+        self._client: Any = None
+        self._tokenize: bool | None = None  # unknown until the first try
 
-    # -- HTTP ---------------------------------------------------------------------------
-    def _call(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(self.base + path, data=data)
-        request.add_header("Content-Type", "application/json")
-        if self.api_key:
-            request.add_header("Authorization", f"Bearer {self.api_key}")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            failure = _HTTPFailure(exc.code, _error_text(exc))
-            retry_after = exc.headers.get("Retry-After") if exc.headers else None
-            if retry_after and retry_after.replace(".", "", 1).isdigit():
-                failure.retry_after = float(retry_after)
-            raise failure from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise _HTTPFailure(None, f"{type(exc).__name__}: {reason}") from None
-        except json.JSONDecodeError as exc:
-            raise _HTTPFailure(None, f"server sent invalid JSON: {exc}") from None
-
-    def _with_retries(self, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
-        for attempt in range(self.retries + 1):
-            try:
-                return self._call(path, body)
-            except _HTTPFailure as failure:
-                retryable = failure.status is None or failure.status in _RETRY_STATUS
-                if not retryable or attempt == self.retries:
-                    raise
-                delay = self.backoff * (2**attempt)
-                time.sleep(min(60.0, failure.retry_after or delay))
-        raise AssertionError("unreachable")
-
-    # -- judge --------------------------------------------------------------------------
-    def _resolve_model(self) -> str:
-        """The served model name (the server's first model when none was given)."""
-        if self.model:
-            return self.model
+    # -- setup ---------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Connect and learn the served model: name, loaded weights, revision, context."""
+        if self._client is not None:
+            return
+        from petar_bench.endpoint import EndpointClient, served_model
+        from petar_bench.errors import UserError
         from petar_bench.metrics.green.metric import judge_unavailable
 
+        client = EndpointClient(self.url, **self.client_options)
         try:
-            listing = self._with_retries("/models", None)
-            self.model = str(listing["data"][0]["id"])
-        except _HTTPFailure as failure:
-            raise judge_unavailable(f"judge server {self.base} not reachable ({failure})") from None
-        except (KeyError, IndexError, TypeError):
-            raise judge_unavailable(
-                f"judge server {self.base}/models lists no model; set the GREEN 'server_model'"
-            ) from None
-        return self.model
+            served = served_model(client, self.model)
+        except UserError as error:
+            client.close()
+            raise judge_unavailable(f"GREEN judge: {error}") from None
+        self._client = client
+        self.model = served.name
+        self.root = served.root
+        self.revision = self.revision or served.revision
+        if served.context_length:
+            self.budget = min(self.max_total_tokens, served.context_length)
 
-    def _complete(self, text: str) -> JudgeReply:
-        body: dict[str, Any] = {
+    @property
+    def stats(self) -> Any:
+        """The client's request counts (None before `prepare`)."""
+        return None if self._client is None else self._client.stats
+
+    # -- one judgement -------------------------------------------------------------------
+    def complete(self, text: str) -> JudgeReply:
+        """The judge's answer to one rendered input (errors become the reply's `error`)."""
+        from petar_bench.endpoint import EndpointError
+
+        try:
+            prompt_tokens = None if self.max_tokens else self._prompt_tokens(text)
+            if prompt_tokens is not None and prompt_tokens >= self.budget:
+                return JudgeReply("", prompt_truncated=True, prompt_tokens=prompt_tokens)
+            limit = self.max_tokens or self.budget - int(prompt_tokens or 0)
+            answer = self._client.post("/completions", self._body(text, limit))
+        except EndpointError as error:
+            message = str(error)
+            if error.status == 400 and any(w in message.lower() for w in _CONTEXT_WORDS):
+                # Only a max_tokens set by hand gets here (the default fits by construction).
+                return JudgeReply(
+                    "",
+                    error="server refused prompt + max_tokens over its context "
+                    f"(lower --green-max-tokens): {message}",
+                )
+            return JudgeReply("", error=f"request failed: {message}")
+        return _reply(answer)
+
+    def _body(self, text: str, max_tokens: int) -> dict[str, Any]:
+        return {
             "model": self.model,
             "prompt": text,
-            "temperature": 0.0,
+            "max_tokens": int(max_tokens),
+            "temperature": 0,
             "top_p": 1.0,
             "n": 1,
             "stream": False,
         }
-        if self.max_tokens is not None:
-            body["max_tokens"] = int(self.max_tokens)
-        try:
-            answer = self._with_retries("/completions", body)
-        except _HTTPFailure as failure:
-            message = str(failure)
-            if failure.status == 400 and any(w in message.lower() for w in _CONTEXT_WORDS):
-                return JudgeReply("", prompt_truncated=True, error=f"prompt over budget: {message}")
-            return JudgeReply("", error=f"request failed: {message}")
-        return _reply(answer)
 
-    def prepare(self) -> None:
-        self._resolve_model()
+    def _prompt_tokens(self, text: str) -> int:
+        """Tokens of `text` as the judge counts them (with its beginning-of-sequence token)."""
+        from petar_bench.endpoint import EndpointError
+
+        if self._tokenize is not False:
+            # One body that vLLM ('prompt', 'add_special_tokens') and llama.cpp ('content',
+            # 'add_special') both read; each ignores the other's fields.
+            body = {
+                "model": self.model,
+                "prompt": text,
+                "content": text,
+                "add_special_tokens": True,
+                "add_special": True,
+            }
+            try:
+                answer = self._client.post(self._client.root + "/tokenize", body)
+                count = answer.get("count")
+                if count is None and isinstance(answer.get("tokens"), list):
+                    count = len(answer["tokens"])
+                if count is not None:
+                    self._tokenize = True
+                    return int(count)
+            except EndpointError as error:
+                if error.status not in (404, 405) or self._tokenize:
+                    raise
+            self._tokenize = False
+        probe = self._client.post("/completions", self._body(text, 1))
+        usage = probe.get("usage") or {}
+        if "prompt_tokens" not in usage:
+            raise EndpointError(
+                "the server neither tokenizes nor reports usage: set --green-max-tokens",
+                kind="invalid",
+            )
+        return int(usage["prompt_tokens"])
+
+    # -- many ----------------------------------------------------------------------------
+    def generate_stream(self, texts: Sequence[str]) -> Iterator[tuple[int, JudgeReply]]:
+        """(index, reply) pairs as answers arrive, `concurrency` requests in flight."""
+        from petar_bench.endpoint import in_flight
+
+        self.prepare()
+        for outcome in in_flight(self.complete, texts, concurrency=self.concurrency):
+            if outcome.error is not None:
+                reply = JudgeReply("", error=f"{type(outcome.error).__name__}: {outcome.error}")
+            else:
+                assert outcome.result is not None
+                reply = outcome.result
+            yield outcome.index, reply
 
     def generate(self, texts: Sequence[str]) -> list[JudgeReply]:
-        self._resolve_model()
-        if not texts:
-            return []
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(texts))) as pool:
-            return list(pool.map(self._complete, texts))
+        replies: list[JudgeReply] = [JudgeReply("", error="no answer")] * len(texts)
+        for index, reply in self.generate_stream(texts):
+            replies[index] = reply
+        return replies
 
     def identity(self) -> dict[str, str]:
-        budget = f"new{self.max_tokens}" if self.max_tokens else "server-ctx"
+        budget = f"new{self.max_tokens}" if self.max_tokens else f"total{self.budget}"
         return {
             "judge": self.model or "unresolved",
             "rev": self.revision or "unknown",
+            "weights": self.root or "unknown",
             "budget": budget,
         }
-
-
-def _api_base(url: str) -> str:
-    """'http://host:8000', '.../v1' or '.../v1/completions' -> 'http://host:8000/v1'."""
-    base = url.strip().rstrip("/")
-    for suffix in ("/completions", "/chat/completions"):
-        if base.endswith(suffix):
-            base = base[: -len(suffix)]
-    return base if base.endswith("/v1") else base + "/v1"
-
-
-def _error_text(exc: urllib.error.HTTPError) -> str:
-    try:
-        raw = exc.read().decode("utf-8", "replace")
-    except Exception:  # noqa: BLE001 - the body is only decoration for the message
-        raw = ""
-    try:
-        detail = json.loads(raw)
-        detail = detail.get("error", detail) if isinstance(detail, dict) else detail
-        if isinstance(detail, dict):
-            detail = detail.get("message", detail)
-        raw = str(detail)
-    except json.JSONDecodeError:
-        pass
-    return f"HTTP {exc.code}: {' '.join(raw.split())[:300]}"
 
 
 def _reply(answer: dict[str, Any]) -> JudgeReply:
@@ -190,11 +204,13 @@ def _reply(answer: dict[str, Any]) -> JudgeReply:
     except (KeyError, IndexError, TypeError, AttributeError):
         return JudgeReply("", error="server answer has no choices[0].text")
     usage = answer.get("usage") or {}
+    prompt = usage.get("prompt_tokens")
     total = usage.get("total_tokens")
-    if total is None and "prompt_tokens" in usage:
-        total = int(usage["prompt_tokens"]) + int(usage.get("completion_tokens") or 0)
+    if total is None and prompt is not None:
+        total = int(prompt) + int(usage.get("completion_tokens") or 0)
     return JudgeReply(
         text=text,
         output_truncated=choice.get("finish_reason") == "length",
         total_tokens=None if total is None else int(total),
+        prompt_tokens=None if prompt is None else int(prompt),
     )

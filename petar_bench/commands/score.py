@@ -41,6 +41,8 @@ def metric_options(
     *,
     green_url: str | None = None,
     green_model: str | None = None,
+    green_max_tokens: int | None = None,
+    green_concurrency: int | None = None,
     bertscore_model: str | None = None,
     bertscore_layer: int | None = None,
 ) -> dict[str, dict[str, Any]]:
@@ -53,6 +55,14 @@ def metric_options(
         }
     elif green_model:
         options["green"] = {"model": green_model}
+    if green_max_tokens is not None or green_concurrency is not None:
+        if green_url is None:
+            raise UserError("--green-max-tokens and --green-concurrency need --green-url")
+        for name, value in (("max_tokens", green_max_tokens), ("concurrency", green_concurrency)):
+            if value is not None and value < 1:
+                raise UserError(f"--green-{name.replace('_', '-')} must be 1 or more, not {value}")
+            if value is not None:
+                options["green"][name] = value
     if bertscore_model or bertscore_layer is not None:
         options["bertscore"] = {
             k: v
@@ -72,6 +82,9 @@ def score_files(
     output: Path | None,
     green_url: str | None = None,
     green_model: str | None = None,
+    green_max_tokens: int | None = None,
+    green_concurrency: int | None = None,
+    max_judge_failures: int = 0,
     bertscore_model: str | None = None,
     bertscore_layer: int | None = None,
     n_bootstrap: int = 1000,
@@ -79,9 +92,13 @@ def score_files(
     ids: Path | None = None,
     console: Console,
 ) -> Any:
+    """Score a predictions file; exits 1 (after writing what was computed) when a metric
+    asked for was not computed or a judge left more samples unjudged than allowed."""
     from petar_bench.console import print_scores
     from petar_bench.metrics.inputs import score_inputs
 
+    if max_judge_failures < 0:
+        raise UserError(f"--max-judge-failures must be 0 or more, not {max_judge_failures}")
     if (references is None) == (dataset is None):
         raise UserError("give exactly one of --references FILE or --dataset NAME")
     check_range("--n-bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
@@ -105,6 +122,8 @@ def score_files(
         metric_options=metric_options(
             green_url=green_url,
             green_model=green_model,
+            green_max_tokens=green_max_tokens,
+            green_concurrency=green_concurrency,
             bertscore_model=bertscore_model,
             bertscore_layer=bertscore_layer,
         ),
@@ -122,6 +141,9 @@ def score_files(
     if output is not None:
         atomic_write_text(output, report.model_dump_json(indent=1) + "\n")
         console.print(f"scores written to {output}")
+    problems = incomplete_metrics(report, metrics, max_judge_failures)
+    if problems:
+        raise UserError("; ".join(problems), exit_code=1)
     return report
 
 
@@ -152,3 +174,21 @@ def _dataset_inputs(
         synthetic=manifest.synthetic,
         split_fingerprint=manifest.fingerprint(split),
     )
+
+
+def incomplete_metrics(report: Any, metrics: Sequence[str], max_judge_failures: int) -> list[str]:
+    """Why a score report is not the complete answer to the metrics asked for (empty: it is)."""
+    problems = [
+        f"{m} was not computed ({report.not_computed[m]})"
+        for m in metrics
+        if m in report.not_computed
+    ]
+    for metric_id, score in report.metrics.items():
+        n_not = int(score.extras.get("n_not_judged") or 0)
+        if n_not > max_judge_failures:
+            problems.append(
+                f"{metric_id}: {n_not} of {score.n} samples not judged (more than "
+                f"--max-judge-failures {max_judge_failures}); the judge's answers so far are "
+                "cached: fix the judge server and rerun the same command to ask only the rest"
+            )
+    return problems

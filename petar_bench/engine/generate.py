@@ -7,10 +7,10 @@ failure counts against the error budget (`--max-failures`); going over it stops 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from petar_bench.baselines.base import Adapter
+from petar_bench.baselines.base import Adapter, StreamingAdapter
 from petar_bench.engine.dataloading import LoadedSample, describe_error
 from petar_bench.engine.store import Generation, GenerationStore
 from petar_bench.errors import UserError
@@ -101,6 +101,8 @@ def generate_into_store(
     advance: Callable[[int], None] = lambda n: None,
 ) -> LoopCounts:
     """Run every batch, append its generations, stop when the budget is exceeded."""
+    if isinstance(adapter, StreamingAdapter):
+        return stream_into_store(adapter, batches, store, budget, advance)
     counts = LoopCounts()
     for batch in batches:
         generations = run_batch(adapter, batch)
@@ -112,4 +114,46 @@ def generate_into_store(
             else:
                 counts.failed += 1
                 budget.record(generation)
+    return counts
+
+
+def stream_into_store(
+    adapter: StreamingAdapter,
+    batches: Iterable[list[LoadedSample]],
+    store: GenerationStore,
+    budget: FailureBudget,
+    advance: Callable[[int], None] = lambda n: None,
+) -> LoopCounts:
+    """Every lesion through one stream; each outcome is stored the moment it arrives."""
+    counts = LoopCounts()
+    unloaded: list[Generation] = []
+
+    def inputs() -> Iterator[LesionInput]:
+        for batch in batches:
+            for sample in batch:
+                if sample.input is None:
+                    unloaded.append(
+                        Generation.failed(sample.sample_id, sample.error or "not loaded")
+                    )
+                else:
+                    yield sample.input
+
+    def keep(generation: Generation) -> None:
+        store.append([generation])
+        advance(1)
+        if generation.status == "ok":
+            counts.generated += 1
+        else:
+            counts.failed += 1
+            budget.record(generation)
+
+    for lesion, result in adapter.generate_stream(inputs()):
+        while unloaded:
+            keep(unloaded.pop(0))
+        if isinstance(result, BaseException):
+            keep(Generation.failed(lesion.sample_id, describe_error(result)))
+        else:
+            keep(Generation.ok(lesion.sample_id, result))
+    while unloaded:
+        keep(unloaded.pop(0))
     return counts

@@ -8,7 +8,8 @@ visual report and the reader-study packets.
 Public API (stable):
 
 - `ViewRecipe`: frozen dataclass, everything that changes the pixels (planes, centre,
-  layout, windows, overlay, crop, size); `ViewRecipe.as_dict()` goes into run keys.
+  layout, windows, overlay, crop, size); `ViewRecipe.as_dict()` goes into run keys, with
+  `VIEWS_VERSION` (bumped whenever the same recipe would give other pixels).
 - `LesionView`: one rendered plane (`plane`, `rgb` uint8 array (H, W, 3), `pixel_mm`,
   `centre_voxel`).
 - `lesion_centre(pet, mask, mode)`: the voxel the slices pass through.
@@ -48,7 +49,7 @@ import struct
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -57,7 +58,8 @@ from petar_bench.errors import UserError
 if TYPE_CHECKING:
     from petar_bench.volumes.lesion import LesionInput
 
-Plane = Literal["axial", "coronal", "sagittal"]
+# Bump when the pixels a recipe gives change (adapters put it in their run keys).
+VIEWS_VERSION = 1
 PLANES: tuple[str, ...] = ("axial", "coronal", "sagittal")
 CENTRES = ("suvmax", "centroid")
 LAYOUTS = ("fused", "side_by_side", "pet", "ct")
@@ -98,6 +100,8 @@ class ViewRecipe:
     gap_px: int = 0  # gap between CT and PET panels in the side-by-side layout
 
     def __post_init__(self) -> None:
+        if isinstance(self.planes, str):
+            raise UserError(f"view recipe: planes must be a list of names, not {self.planes!r}")
         _check_choice("planes", self.planes, PLANES, many=True)
         _check_choice("centre", self.centre, CENTRES)
         _check_choice("layout", self.layout, LAYOUTS)
@@ -115,6 +119,11 @@ class ViewRecipe:
             raise UserError(f"view recipe: suv_window {self.suv_window} must be (low, high)")
         if self.ct_window[0] <= 0:
             raise UserError(f"view recipe: ct_window width {self.ct_window[0]} must be > 0")
+        if self.line_px < 1 or self.box_margin_px < 0 or self.gap_px < 0:
+            raise UserError(
+                f"view recipe: line_px={self.line_px}, box_margin_px={self.box_margin_px}, "
+                f"gap_px={self.gap_px}; need line_px >= 1 and the others >= 0"
+            )
         if not 0.0 <= self.pet_alpha <= 1.0:
             raise UserError(f"view recipe: pet_alpha {self.pet_alpha} must be in [0, 1]")
 

@@ -288,3 +288,59 @@ def test_cli_run_with_weights_on_the_demo(tiny_dirs, demo_dataset, tmp_path):
     ]
     by_id = {p["sample_id"]: p["prediction"] for p in predictions}
     assert {p["sample_id"]: p["prediction"] for p in again} == by_id
+
+
+def _manual_inputs(family: str, tokenizer, image_processor, images, prompts):
+    """What the family's processor would make, built by hand (for machines without
+    torchvision, where transformers 5 cannot build the Qwen-VL and InternVL processors)."""
+    import torch
+    from PIL import Image
+
+    texts, pixels, grids = [], [], []
+    for row, prompt in zip(images, prompts, strict=True):
+        processed = image_processor(images=[Image.fromarray(x) for x in row], return_tensors="pt")
+        pixels.append(processed["pixel_values"])
+        if family == "internvl":
+            marks = "".join("<img>" + "<IMG_CONTEXT>" * 4 + "</img>\n" for _ in row)
+        else:
+            grid = processed["image_grid_thw"]
+            grids.append(grid)
+            counts = (grid.prod(dim=1) // 4).tolist()  # 2 x 2 patches merge into one token
+            marks = "".join(
+                "<|vision_start|>" + "<|image_pad|>" * n + "<|vision_end|>" for n in counts
+            )
+        texts.append(f"<|im_start|>user\n{marks}{prompt}<|im_end|>\n<|im_start|>assistant\n")
+    tokenizer.padding_side = "left"
+    batch = dict(tokenizer(texts, padding=True, return_tensors="pt"))
+    batch["pixel_values"] = torch.cat(pixels)
+    if grids:
+        batch["image_grid_thw"] = torch.cat(grids)
+    return batch
+
+
+@needs_transformers
+@pytest.mark.parametrize("family", ["qwen3_vl", "qwen2_5_vl", "internvl"])
+def test_model_side_of_the_torchvision_families(tmp_path, family):
+    """Config, save_pretrained and AutoModelForImageTextToText loading of the Qwen-VL and
+    InternVL tiny models, and left-padded batches equal to batch size 1."""
+    import torch
+    from transformers import AutoModelForImageTextToText
+
+    from petar_bench.baselines.vlm2d.tiny import make_tiny_model_parts
+
+    tokenizer, image_processor = make_tiny_model_parts(tmp_path, family)
+    model = AutoModelForImageTextToText.from_pretrained(str(tmp_path), local_files_only=True)
+    assert type(model).__name__ == EXPECTED_CLASSES[family]
+    images = [_images(seed) for seed in range(3)]
+    prompts = [PAPER_PROMPT, "Describe.", "Region: liver, lung and bone; SUV max?"]
+
+    def ids(rows, texts):
+        batch = _manual_inputs(family, tokenizer, image_processor, rows, texts)
+        with torch.inference_mode():
+            out = model.generate(**batch, max_new_tokens=6, do_sample=False)
+        return out[:, batch["input_ids"].shape[1] :].tolist()
+
+    together = ids(images, prompts)
+    alone = [ids([i], [p])[0] for i, p in zip(images, prompts, strict=True)]
+    assert together == alone
+    assert len({tuple(t) for t in together}) > 1

@@ -12,8 +12,8 @@ import pytest
 
 from petar_bench.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CASES = json.loads((DATA / "green/green_repro_cases.json").read_text())["cases"]
+DATA = Path(__file__).resolve().parents[1] / "data" / "green"
+CASES = json.loads((DATA / "green_repro_cases.json").read_text())["cases"]
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -39,6 +39,9 @@ def judge_url() -> Iterator[str]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path == "/tokenize":  # vLLM's tokenizer endpoint (the judge's budget)
+                self._send({"count": len(body["prompt"].split())})
+                return
             text = next(
                 (
                     c["judge_output"]

@@ -14,8 +14,8 @@ from petar_bench.metrics.green.cache import AnswerCache
 from petar_bench.metrics.green.metric import GreenMetric
 from petar_bench.metrics.normalize import normalize_text
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CASES = json.loads((DATA / "green/green_repro_cases.json").read_text())["cases"]
+DATA = Path(__file__).resolve().parents[1] / "data" / "green"
+CASES = json.loads((DATA / "green_repro_cases.json").read_text())["cases"]
 
 
 class RecordedJudge(JudgeBackend):
@@ -50,7 +50,7 @@ def _score(judge: JudgeBackend) -> object:
 
 
 def test_an_interrupted_pass_resumes_from_the_answers_on_disk(monkeypatch) -> None:
-    monkeypatch.setattr("petar_bench.metrics.green.cache.CHUNK", 2)
+    monkeypatch.setattr("petar_bench.metrics.green.backends.STREAM_CHUNK", 2)
     with pytest.raises(KeyboardInterrupt):
         _score(RecordedJudge(crash_after=3))  # 2 answers reach the disk, then a crash
     second = RecordedJudge()
@@ -74,7 +74,7 @@ def test_failed_requests_are_not_stored(tmp_path: Path) -> None:
             return [JudgeReply("", error="request failed: 503") for _ in texts]
 
     cache = AnswerCache(Flaky(), root=tmp_path)
-    replies, cached = cache.ask(Flaky().generate, ["a", "b"])
+    replies, cached = cache.ask(Flaky(), ["a", "b"])
     assert [r.error for r in replies] == ["request failed: 503"] * 2 and cached == 0
     assert not (tmp_path / cache.path.name).exists() or cache.path.read_text() == ""
 
@@ -83,9 +83,9 @@ def test_a_torn_last_line_is_a_miss(tmp_path: Path) -> None:
     judge = RecordedJudge()
     cache = AnswerCache(judge, root=tmp_path)
     text = f"... {normalize_text(CASES[0]['candidate'])} ..."
-    cache.ask(judge.generate, [text])
+    cache.ask(judge, [text])
     with open(cache.path, "a") as handle:
         handle.write('{"k": "abc", "te')  # a crash mid-write
     again = RecordedJudge()
-    replies, cached = AnswerCache(again, root=tmp_path).ask(again.generate, [text])
+    replies, cached = AnswerCache(again, root=tmp_path).ask(again, [text])
     assert cached == 1 and again.asked == [] and replies[0].text == CASES[0]["judge_output"]

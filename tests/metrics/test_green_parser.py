@@ -4,6 +4,7 @@ whose expected counts were worked out by hand from GREEN 0.0.12's reading rules.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from fractions import Fraction
 from pathlib import Path
@@ -19,9 +20,9 @@ from petar_bench.metrics.green.prompt import (
     template_hash,
 )
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[1] / "data" / "green"
 
-CASES = json.loads((DATA / "green/green_repro_cases.json").read_text(encoding="utf-8"))
+CASES = json.loads((DATA / "green_repro_cases.json").read_text(encoding="utf-8"))
 
 WELL_FORMED = (
     "Explanation text.\n\n"
@@ -82,9 +83,9 @@ def test_think_blocks_are_stripped() -> None:
 def test_count_without_period_is_unparsed_not_a_silent_zero() -> None:
     text = WELL_FORMED.format(a=2, m=3).replace("candidate: 2.", "candidate: 2")
     parse = parse_judge_output(text)
-    # GREEN reads the count as 0 -> 3 / (3 + 1); we flag the answer as unreadable.
+    # GREEN reads the count as 0 -> 3 / (3 + 1); we score it so and flag it as unreadable.
     assert parse.upstream_score == 3 / 4
-    assert not parse.parsed and parse.score == 0.0
+    assert not parse.parsed and parse.score == 3 / 4
     assert parse.problem == "error count (a) unreadable"
 
 
@@ -95,7 +96,7 @@ def test_sections_without_blank_line_are_flagged() -> None:
     parse = parse_judge_output(text)
     assert not parse.parsed and parse.problem == "sections not separated by a blank line"
     # GREEN: the insignificant (a) line "...: 5." sorts after "...: 2." and overwrites it.
-    assert parse.upstream_score == 3 / (3 + 5 + 1)
+    assert parse.upstream_score == parse.score == 3 / (3 + 5 + 1)
 
 
 def test_numbered_categories_and_no_sections() -> None:
@@ -115,7 +116,6 @@ def test_numbered_categories_and_no_sections() -> None:
     [
         ("", "empty output"),
         ("garbage tokens here", "no [Matched Findings] section"),
-        ("[Matched Findings]:\n2. a; b.", "no [Clinically Significant Errors] section"),
         (WELL_FORMED.format(a=1, m="two"), "matched count unreadable"),
     ],
 )
@@ -124,9 +124,18 @@ def test_unreadable_outputs_are_counted(text: str, problem: str) -> None:
     assert not parse.parsed and parse.score == 0.0 and parse.problem == problem
 
 
-def test_missing_error_section_scores_zero_where_green_says_one() -> None:
+def test_missing_error_section_scores_one_as_green_does() -> None:
     parse = parse_judge_output("[Matched Findings]:\n2. a; b.")
-    assert parse.upstream_score == 1.0 and parse.score == 0.0
+    assert parse.upstream_score == parse.score == 1.0
+    assert not parse.parsed and parse.problem == "no [Clinically Significant Errors] section"
+
+
+def test_a_missing_category_line_counts_zero_as_green_does() -> None:
+    text = WELL_FORMED.format(a=2, m=3)
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("(b)"))
+    parse = parse_judge_output(text)
+    assert parse.score == 3 / (3 + 2) and parse.significant[1] == 0
+    assert not parse.parsed and parse.problem == "error line (b) missing"
 
 
 def test_clean_output_follows_green() -> None:
@@ -150,3 +159,80 @@ def test_chat_rendering_and_hash() -> None:
     assert set(CHAT_TEMPLATES) == {"green-0.0.12", "chat-turn"}
     assert template_hash("chat-turn") != template_hash("green-0.0.12")
     assert len(template_hash()) == 12
+
+
+# -- upstream GREEN's reading, re-implemented from its green.py (parse_error_counts and
+# compute_green, green_score 0.0.12) to check our scores on every failure mode -------------
+def _upstream_counts(text: str, header: str) -> tuple[int, list[int]]:
+    found = re.search(rf"\[{header}\]:\s*(.*?)(?:\n\s*\n|\Z)", text, re.DOTALL)
+    sub = [0] * 6
+    if not found or found.group(1).startswith("No"):
+        return 0, sub
+    body = found.group(1)
+    if header == "Matched Findings":
+        leading = re.findall(r"^\b\d+\b(?=\.)", body)
+        return (int(leading[0]) if leading else 0), sub
+    prefixes = [f"({c}) " for c in "abcdef"]
+    lines = sorted(re.findall(r"\([a-f]\) .*", body))
+    if not lines:
+        lines = sorted(re.findall(r"\([1-6]\) .*", body))
+        prefixes = [f"({i}) " for i in range(1, 7)]
+    for position, prefix in enumerate(prefixes):
+        for line in lines:
+            if line.startswith(prefix):
+                count = re.findall(r"(?<=: )\b\d+\b(?=\.)", line)
+                if count:
+                    sub[position] = int(count[0])
+    return sum(sub), sub
+
+
+def _upstream_green(raw: str) -> float:
+    text = clean_output(raw)
+    _, significant = _upstream_counts(text, "Clinically Significant Errors")
+    matched, _ = _upstream_counts(text, "Matched Findings")
+    return 0.0 if matched == 0 else matched / (matched + sum(significant))
+
+
+def _drop_line(text: str, prefix: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith(prefix))
+
+
+def _numbered(text: str) -> str:
+    for digit, letter in enumerate("abcdef", start=1):
+        text = text.replace(f"({letter})", f"({digit})")
+    return text
+
+
+FAILURE_MODES = {
+    "well formed": WELL_FORMED.format(a=2, m=3),
+    "empty output": "",
+    "no section at all": "The candidate report is acceptable.",
+    "no significant-errors section": "[Matched Findings]:\n2. a; b.",
+    "no matched-findings section": WELL_FORMED.format(a=1, m=2).split("[Matched")[0],
+    "a missing category line": _drop_line(WELL_FORMED.format(a=2, m=3), "(b)"),
+    "non-numeric count": WELL_FORMED.format(a="two", m=3),
+    "non-numeric matched count": WELL_FORMED.format(a=1, m="three"),
+    "count without a period": WELL_FORMED.format(a=2, m=3).replace("candidate: 2.", "candidate: 2"),
+    "zero matched findings": WELL_FORMED.format(a=0, m=0),
+    "'No' matched findings": WELL_FORMED.format(a=1, m=0).replace("0. y; z.", "No matches."),
+    "'No' significant errors": "[Clinically Significant Errors]:\nNo errors.\n\n"
+    "[Matched Findings]:\n4. a.",
+    "sections not separated": WELL_FORMED.format(a=2, m=3).replace(
+        "prior study: 0.\n\n[Clinically Insignificant", "prior study: 0.\n[Clinically Insignificant"
+    ),
+    "numbered categories": _numbered(WELL_FORMED.format(a=1, m=2)),
+    "answer cut mid-section": WELL_FORMED.format(a=1, m=2).split("(d)")[0],
+}
+
+
+@pytest.mark.parametrize("mode", sorted(FAILURE_MODES))
+def test_scores_match_upstream_green_on_every_failure_mode(mode: str) -> None:
+    text = FAILURE_MODES[mode]
+    assert parse_judge_output(text).score == _upstream_green(text)
+
+
+def test_the_failure_modes_are_flagged_as_unreadable() -> None:
+    readable = {"well formed", "zero matched findings", "'No' matched findings"}
+    readable |= {"'No' significant errors", "numbered categories"}
+    for mode, text in FAILURE_MODES.items():
+        assert parse_judge_output(text).parsed == (mode in readable), mode

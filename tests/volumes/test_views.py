@@ -291,6 +291,10 @@ def test_recipe_checks_and_round_trip():
         ViewRecipe.from_dict({"colour": "red"})
     with pytest.raises(UserError, match="suv_window"):
         ViewRecipe(suv_window=(5.0, 1.0))
+    with pytest.raises(UserError, match="list of names"):
+        ViewRecipe(planes="axial")  # type: ignore[arg-type]
+    with pytest.raises(UserError, match="line_px"):
+        ViewRecipe(line_px=0)
 
 
 def test_empty_mask_and_bad_shapes_are_user_errors():
