@@ -6,17 +6,18 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from petar_bench.engine.config import RunConfig
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json
 from petar_bench.leaderboard._scored import raw_stats
 from petar_bench.leaderboard.entry import Entry, read_entry
+from petar_bench.metrics.scoring import ScoreReport, parse_scores, read_scores
 
 SCORES_NAME = "scores.json"
 CONFIG_NAME = "config.json"
@@ -57,16 +58,21 @@ def _from_entry(entry: Entry, label: str) -> ScoredSet:
     )
 
 
-def _patients_from_run(config_path: Path, sample_ids: list[str]) -> list[str] | None:
-    """Patient ids of a run's samples, read from the dataset the run was made on."""
-    if not config_path.is_file():
+def _run_config(path: Path) -> RunConfig | None:
+    """The config.json of the run beside a scores file, when there is one."""
+    if not path.is_file():
         return None
+    from petar_bench.engine.config import read_config
+
+    return read_config(path)
+
+
+def _patients_from_run(config: RunConfig, sample_ids: list[str]) -> list[str] | None:
+    """Patient ids of a run's samples, read from the dataset the run was made on."""
     from petar_bench.records import read_manifest
 
-    config = json.loads(config_path.read_text(encoding="utf-8"))
-    root = Path(config.get("dataset_root", ""))
     try:
-        manifest = read_manifest(root)
+        manifest = read_manifest(Path(config.dataset_root))
     except UserError:
         return None
     patients = {r.sample_id: r.patient_id for r in manifest.records}
@@ -75,42 +81,35 @@ def _patients_from_run(config_path: Path, sample_ids: list[str]) -> list[str] | 
     return [patients[s] for s in sample_ids]
 
 
-def _report_patients(data: Mapping[str, Any], sample_ids: list[str]) -> list[str] | None:
-    found = data.get("patient_ids")
-    if isinstance(found, Mapping):
-        return [str(found[s]) for s in sample_ids] if all(s in found for s in sample_ids) else None
-    if isinstance(found, list) and len(found) == len(sample_ids):
-        return [str(p) for p in found]
-    return None
-
-
-def _from_report(data: Mapping[str, Any], label: str, config_path: Path | None) -> ScoredSet:
-    sample_ids = [str(s) for s in data.get("sample_ids") or []]
+def _from_report(report: ScoreReport, label: str, config_path: Path | None) -> ScoredSet:
+    sample_ids = list(report.sample_ids)
     if not sample_ids:
         raise UserError(f"{label}: the scores carry no sample ids, so they cannot be paired")
     metrics: dict[str, LoadedMetric] = {}
-    not_computed = {str(k): str(v) for k, v in (data.get("not_computed") or {}).items()}
-    options = data.get("metric_options") or {}
-    for metric_id, block in (data.get("metrics") or {}).items():
-        stats = raw_stats(data, metric_id)
-        if stats is None or block.get("value") is None:
+    not_computed = dict(report.not_computed)
+    for metric_id, block in report.metrics.items():
+        stats = raw_stats(report, metric_id)
+        if stats is None or block.value is None:
             not_computed[metric_id] = "no per-sample statistics or no defined value"
             continue
         metrics[metric_id] = LoadedMetric(
-            str(block["signature"]),
-            bool(block["higher_is_better"]),
-            float(block["value"]),
+            block.signature,
+            block.higher_is_better,
+            float(block.value),
             stats,
-            dict(options.get(metric_id) or {}),
+            dict(report.metric_options.get(metric_id) or {}),
         )
-    patients = _report_patients(data, sample_ids)
-    if patients is None and config_path is not None:
-        patients = _patients_from_run(config_path, sample_ids)
-    fingerprint = data.get("split_fingerprint")
-    if fingerprint is None and config_path is not None and config_path.is_file():
-        fingerprint = json.loads(config_path.read_text(encoding="utf-8")).get("split_fingerprint")
+    config = _run_config(config_path) if config_path is not None else None
+    patients = report.patient_ids
+    if patients is not None and len(patients) != len(sample_ids):
+        patients = None
+    if patients is None and config is not None:
+        patients = _patients_from_run(config, sample_ids)
+    fingerprint = report.split_fingerprint
+    if fingerprint is None and config is not None:
+        fingerprint = config.split_fingerprint
     return ScoredSet(
-        label, fingerprint, bool(data.get("synthetic")), sample_ids, patients, metrics, not_computed
+        label, fingerprint, report.synthetic, sample_ids, patients, metrics, not_computed
     )
 
 
@@ -125,16 +124,13 @@ def load_scored(path: Path) -> ScoredSet:
                 f"{str(path)!r} has no {SCORES_NAME}: score the run first "
                 "('petar-bench score' or rerun without --no-score)"
             )
-        data = json.loads(scores.read_text(encoding="utf-8"))
-        return _from_report(data, label, path / CONFIG_NAME)
+        return _from_report(read_scores(scores), label, path / CONFIG_NAME)
     if not path.is_file():
         raise UserError(f"{str(path)!r} is neither a run directory nor a scores/entry JSON file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{str(path)!r} is not JSON") from None
+    data = read_json(path)
     if isinstance(data, dict) and "entry_id" in data:
         return _from_entry(read_entry(path), label)
     if not isinstance(data, dict):
         raise UserError(f"{str(path)!r} is not a scores or entry JSON object")
-    return _from_report(data, label, path.parent / CONFIG_NAME)
+    report = parse_scores(data, repr(str(path)))
+    return _from_report(report, label, path.parent / CONFIG_NAME)

@@ -56,3 +56,19 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
                 raise UserError(f"{path}:{number}: each line must be a JSON object")
             rows.append(row)
     return rows
+
+
+def read_json(path: Path) -> Any:
+    """The JSON value in a file; a missing, unreadable or malformed file is a UserError."""
+    from petar_bench.errors import UserError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {str(path)!r}: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{str(path)!r} is not JSON ({exc.msg}, line {exc.lineno})") from None
