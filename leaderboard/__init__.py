@@ -4,7 +4,8 @@ Public API: `submit` (validate + re-score a predictions file into an `Entry`), `
 (a board's config, entries, ranking and the paper's reported rows), `rank_board`,
 `compare_runs` (paired tests between two runs or entries), `submit_run` (a run directory
 as an entry: how baseline entries are made), and the renderers in
-`petar_bench.leaderboard.render`. The CLI calls the thin wrappers in `.commands`.
+`petar_bench.leaderboard.render`. The CLI calls the thin wrappers in
+`petar_bench.commands.leaderboard`.
 """
 
 from petar_bench.leaderboard.board import BoardView, load_board
