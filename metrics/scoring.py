@@ -48,7 +48,7 @@ SUV_BINS: tuple[tuple[str, float, float], ...] = (
 )
 
 
-class MetricScore(BaseModel):
+class ScoredMetric(BaseModel):
     """One metric's result over the scored set."""
 
     model_config = ConfigDict(ser_json_inf_nan="null")
@@ -96,7 +96,7 @@ class ScoreReport(BaseModel):
     split_fingerprint: str | None = None
     full_split: bool = True
     bootstrap: BootstrapSettings
-    metrics: dict[str, MetricScore] = Field(default_factory=dict)
+    metrics: dict[str, ScoredMetric] = Field(default_factory=dict)
     not_computed: dict[str, str] = Field(default_factory=dict, description="id -> reason.")
     sample_ids: list[str] = Field(default_factory=list, description="Row order of all arrays.")
     patient_ids: list[str] | None = Field(None, description="Cluster of each row, if known.")
@@ -362,7 +362,7 @@ def _record(
         )
     ci = clustered_bootstrap_ci(metric, values, patients, n=n_bootstrap, seed=seed)
     signature = metric.signature()
-    report.metrics[metric_id] = MetricScore(
+    report.metrics[metric_id] = ScoredMetric(
         value=_none(ci.value),
         ci95=_ci(ci),
         signature=f"{signature}|{ci.tag()}{metric.resample_note()}",
@@ -451,7 +451,7 @@ def corpus_value(
 __all__ = [
     "SIZE_BINS_MM",
     "SUV_BINS",
-    "MetricScore",
+    "ScoredMetric",
     "ScoreReport",
     "Stratum",
     "as_mapping",

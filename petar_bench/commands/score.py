@@ -13,7 +13,7 @@ from petar_bench.fileio import atomic_write_text, read_jsonl
 from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
 
 
-def read_predictions(path: Path) -> dict[str, str]:
+def read_prediction_texts(path: Path) -> dict[str, str]:
     """sample_id -> prediction; duplicates and non-text predictions are errors."""
     return _read_pairs(path, "prediction")
 
@@ -83,7 +83,7 @@ def score_files(
 
     if (references is None) == (dataset is None):
         raise UserError("give exactly one of --references FILE or --dataset NAME")
-    predictions = read_predictions(predictions_path)
+    predictions = read_prediction_texts(predictions_path)
     if references is not None:
         inputs = _reference_inputs(predictions, references)
     else:
