@@ -9,10 +9,10 @@ implementation for `compare`, the board's rank groups and `check`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
+from petar_bench.metrics.base import Metric
 from petar_bench.stats import (
     PairedTest,
     bootstrap_weights,
@@ -23,7 +23,7 @@ from petar_bench.stats import (
 
 
 def paired_test(
-    metric: Any,
+    metric: Metric,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None,
@@ -38,7 +38,7 @@ def paired_test(
 
 
 def paired_delta_ci(
-    metric: Any,
+    metric: Metric,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None,
