@@ -4,7 +4,7 @@ An entry carries what ranking and paired tests need (scores, CIs, per-sample sta
 sample ids, the patient grouping) and what a reader needs to trust it (model card,
 declared training data, predictions hash, metric signatures, harness version). It never
 carries reference texts, predictions or patient ids: a board built on a gated dataset can
-be published without leaking the data (`tests/leaderboard/test_hygiene.py` holds it to that).
+be published without leaking the data (`tests/leaderboard/test_lb_hygiene.py` holds it to that).
 """
 
 from __future__ import annotations
