@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_jsonl
 from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
+
+if TYPE_CHECKING:
+    from petar_bench.metrics.scoring import ScoreReport
 
 
 def read_prediction_texts(path: Path) -> dict[str, str]:
@@ -77,7 +80,7 @@ def score_files(
     n_bootstrap: int = 1000,
     seed: int = 12345,
     console: Console,
-) -> Any:
+) -> ScoreReport:
     from petar_bench.console import print_scores
     from petar_bench.metrics.inputs import score_inputs
 
