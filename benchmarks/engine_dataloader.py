@@ -31,7 +31,7 @@ from rich.console import Console
 from petar_bench.baselines.base import Adapter, AdapterCard
 from petar_bench.engine import RunRequest, run_benchmark
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
-from petar_bench.registry import Entry, models
+from petar_bench.registry import Registration, models
 from petar_bench.volumes.lesion import LesionInput
 
 SHAPE = (96, 96, 96)
@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
     args = parser.parse_args()
-    models.add(Entry("bench-sleepy", SleepyModel, "benchmark stand-in model"))
+    models.add(Registration("bench-sleepy", SleepyModel, "benchmark stand-in model"))
     import torch  # noqa: F401  # imported up front so neither side pays for it
 
     if args.io_ms > 0:

@@ -5,7 +5,8 @@ Public API: `submit` (validate + re-score a predictions file into an `Entry`), `
 `compare_runs` (paired tests between two runs or entries), `submit_run` (a run directory
 as an entry: how baseline entries are made), `verify_board` (re-score every entry from its
 stored predictions), and the renderers in
-`petar_bench.leaderboard.render`. The CLI calls the thin wrappers in `.commands`.
+`petar_bench.leaderboard.render`. The CLI calls the thin wrappers in
+`petar_bench.commands.leaderboard`.
 """
 
 from petar_bench.leaderboard.board import BoardView, load_board

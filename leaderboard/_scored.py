@@ -1,34 +1,25 @@
-"""Reading a ScoreReport (object or its JSON) into the entry's per-metric scores.
+"""Reading a ScoreReport into the entry's per-metric scores.
 
-The report is the scoring helper's contract (`petar_bench.metrics.scoring.ScoreReport`); this
-module is the one place that knows its field names, so a change there is a change here only.
+The report is the scoring contract (`petar_bench.metrics.scoring.ScoreReport`, read from disk
+with `read_scores`); this module is where the leaderboard turns it into entry scores.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from petar_bench.leaderboard.entry import MetricScore, stats_matrix
+from petar_bench.metrics.scoring import ScoreReport
 
 
-def report_dict(report: Any) -> dict[str, Any]:
-    if hasattr(report, "model_dump"):
-        return dict(report.model_dump(mode="json"))
-    return dict(report)
-
-
-def raw_stats(data: Mapping[str, Any], metric_id: str, n: int | None = None) -> np.ndarray | None:
+def raw_stats(report: ScoreReport, metric_id: str, n: int | None = None) -> np.ndarray | None:
     """The (n, k) statistics of one metric (the report's "stats" section; null = NaN).
 
     ValueError (from `stats_matrix`) when they are not a rectangle of numbers with `n` rows.
     """
-    section = data.get("stats") or {}
-    if not isinstance(section, Mapping):
-        raise ValueError("'stats' must map metric ids to per-sample statistics")
-    rows = section.get(metric_id)
+    rows = report.stats.get(metric_id)
     if rows is None:
         return None
     return stats_matrix(rows, n=n)
@@ -42,41 +33,39 @@ def _reorder(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np
 
 
 def entry_metrics(
-    report: Any, sample_ids: Sequence[str]
-) -> tuple[dict[str, MetricScore], dict[str, str], dict[str, Any]]:
+    report: ScoreReport, sample_ids: Sequence[str]
+) -> tuple[dict[str, MetricScore], dict[str, str], dict[str, object]]:
     """(scores with statistics, not-computed reasons, strata) of a report, in `sample_ids` order.
 
     A metric whose statistics are missing from the report moves to not-computed: without
     them no paired test can be run, so it cannot be ranked.
     """
-    data = report_dict(report)
-    have = data.get("sample_ids") or list(sample_ids)
+    have = report.sample_ids or list(sample_ids)
     scores: dict[str, MetricScore] = {}
-    not_computed = {str(k): str(v) for k, v in (data.get("not_computed") or {}).items()}
-    options = data.get("metric_options") or {}
-    for metric_id, block in (data.get("metrics") or {}).items():
-        stats = raw_stats(data, metric_id)
+    not_computed = dict(report.not_computed)
+    for metric_id, block in report.metrics.items():
+        stats = raw_stats(report, metric_id)
         if stats is None:
             not_computed[metric_id] = "the score report carries no per-sample statistics"
             continue
-        if block.get("value") is None:
+        if block.value is None:
             not_computed[metric_id] = "undefined on this split (e.g. 0/0)"
             continue
-        ci = block.get("ci95")
-        has_ci = ci is not None and None not in ci
+        low, high = block.ci95
         ordered = _reorder(stats, have, sample_ids)
         scores[metric_id] = MetricScore(
-            value=float(block["value"]),
-            ci95=(float(ci[0]), float(ci[1])) if has_ci else None,
-            signature=str(block["signature"]),
-            higher_is_better=bool(block["higher_is_better"]),
-            n=int(block.get("n", len(sample_ids))),
-            extras=dict(block.get("extras") or {}),
-            warnings=[str(w) for w in block.get("warnings") or []],
+            value=float(block.value),
+            ci95=(float(low), float(high)) if low is not None and high is not None else None,
+            signature=block.signature,
+            higher_is_better=block.higher_is_better,
+            n=block.n,
+            extras=dict(block.extras),
+            warnings=list(block.warnings),
             stats=[[None if np.isnan(x) else float(x) for x in row] for row in ordered],
-            options=dict(options.get(metric_id) or {}),
+            options=dict(report.metric_options.get(metric_id) or {}),
         )
-    return scores, not_computed, dict(data.get("strata") or {})
+    strata = report.model_dump(mode="json", include={"strata"})["strata"]
+    return scores, not_computed, dict(strata)
 
 
 def metric_identity(signature: str) -> str:

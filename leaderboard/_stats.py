@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from petar_bench.metrics.base import Metric
 from petar_bench.stats import (
     Alternative,
     PairedTest,
@@ -25,7 +26,7 @@ from petar_bench.stats import (
 
 
 def paired_test(
-    metric: Any,
+    metric: Metric,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None,
@@ -52,7 +53,7 @@ class PairedDelta:
 
 
 def paired_delta_ci(
-    metric: Any,
+    metric: Metric,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None,

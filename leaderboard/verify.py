@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.leaderboard._scored import metric_identity, report_dict
+from petar_bench.leaderboard._scored import metric_identity
 from petar_bench.leaderboard.board import entry_folders, load_entries
 from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
 from petar_bench.leaderboard.entry import Entry, MetricScore, predictions_content_sha256
@@ -189,29 +189,26 @@ def _rescore(
 ) -> tuple[Any, list[str]]:
     """The official scoring of the stored texts with the entry's metrics and options."""
     from petar_bench import registry
-    from petar_bench.metrics.scoring import score_texts
-    from petar_bench.volumes.measured import measure_records, wants_measurements
+    from petar_bench.metrics.inputs import dataset_inputs, score_inputs
 
     installed = set(registry.metrics.names())
     wanted = [m for m in entry.metrics if m in installed]
-    extra: dict[str, Any] = {}
-    if wants_measurements(wanted) and split.root is not None:
-        extra["measurements"] = measure_records(split.root, split.manifest, split.records)
-    records = split.records
-    report = score_texts(
+    inputs = dataset_inputs(
         dict(zip(entry.sample_ids, texts, strict=True)),
-        {r.sample_id: r.reference for r in records},
+        split.records,
         wanted,
-        patient_ids={r.sample_id: r.patient_id for r in records},
-        records={r.sample_id: r for r in records},
-        full_split=True,
-        split_fingerprint=config.split_fingerprint,
+        root=split.root,
+        manifest=split.manifest,
         dataset=split.manifest.dataset,
         synthetic=split.manifest.synthetic,
+        split_fingerprint=config.split_fingerprint,
+    )
+    report = score_inputs(
+        inputs,
+        wanted,
         seed=config.seed,
         n_bootstrap=config.n_bootstrap,
         metric_options={m: dict(entry.metrics[m].options) for m in wanted},
-        **extra,
     )
     return report, wanted
 
@@ -234,7 +231,7 @@ def verify_entry(entry: Entry, config: BoardConfig, split: _Split, source: str) 
         report, _ = _rescore(entry, texts, config, split)
     except UserError as exc:  # e.g. stored metric options the installed metric refuses
         return EntryCheck(source, entry.entry_id, [f"cannot be re-scored here: {exc}"])
-    data = report_dict(report)
+    data = report.model_dump(mode="json")
     checks = [
         _check_metric(m, score, report, data, m in config.required_metrics)
         for m, score in entry.metrics.items()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from petar_bench.registry import Entry
+from petar_bench.registry import Registration
 
 if TYPE_CHECKING:
     from petar_bench.metrics.base import Metric
@@ -187,6 +187,6 @@ def _masked_rows() -> tuple[MetricSpec, ...]:
 CATALOG: tuple[MetricSpec, ...] = _TEXT + _JUDGE + _PET + _masked_rows()
 
 
-def builtin_entries() -> list[Entry[Metric]]:
+def builtin_entries() -> list[Registration[Metric]]:
     """The table as registry entries (read by `petar_bench.registry.metrics`)."""
-    return [Entry(s.id, s.factory(), s.description, s.needs) for s in CATALOG]
+    return [Registration(s.id, s.factory(), s.description, s.needs) for s in CATALOG]

@@ -79,7 +79,7 @@ def dataset_inputs(
     measurements = None
     if root is not None and needs_measurements(metric_ids):
         from petar_bench.records import read_manifest
-        from petar_bench.volumes.measured import measure_records
+        from petar_bench.volumes.split_measurements import measure_records
 
         manifest = manifest if manifest is not None else read_manifest(root)
         measurements = measure_records(root, manifest, records)

@@ -172,11 +172,6 @@ def with_pooled_chunks(raw: np.ndarray) -> np.ndarray:
     return np.column_stack([raw, pooled])
 
 
-def pooled_row(stats: np.ndarray) -> np.ndarray:
-    """One jar statistics row for a set of samples, summed as METEOR's EVAL sums them."""
-    return pooled_rows(np.asarray(stats, dtype=np.float64).sum(axis=0, keepdims=True))[0]
-
-
 def pooled_rows(sums: np.ndarray) -> np.ndarray:
     """Jar statistics rows from rows of our column sums: the pooled chunks replace the jar's."""
     sums = np.atleast_2d(np.asarray(sums, dtype=np.float64))

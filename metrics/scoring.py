@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from petar_bench.errors import UserError
 from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
@@ -28,7 +29,9 @@ from petar_bench.metrics.normalize import normalize_text
 from petar_bench.records import LesionRecord
 from petar_bench.stats import BootstrapCI, clustered_bootstrap_ci
 
-SCHEMA_VERSION = 1
+#: The version of the scores file (ScoreReport) this code writes and reads.
+SCORES_SCHEMA_VERSION: Literal[1] = 1
+
 _SECRET = re.compile(r"key|token|secret|password", re.IGNORECASE)
 TextsIn = Mapping[str, str] | Sequence[tuple[str, str]]
 
@@ -45,7 +48,7 @@ SUV_BINS: tuple[tuple[str, float, float], ...] = (
 )
 
 
-class MetricScore(BaseModel):
+class ScoredMetric(BaseModel):
     """One metric's result over the scored set."""
 
     model_config = ConfigDict(ser_json_inf_nan="null")
@@ -86,7 +89,7 @@ class ScoreReport(BaseModel):
 
     model_config = ConfigDict(ser_json_inf_nan="null")
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1] = SCORES_SCHEMA_VERSION
     run_key: str | None = Field(
         None, description="Run key of the run whose predictions these are (set by 'run')."
     )
@@ -96,7 +99,7 @@ class ScoreReport(BaseModel):
     split_fingerprint: str | None = None
     full_split: bool = True
     bootstrap: BootstrapSettings
-    metrics: dict[str, MetricScore] = Field(default_factory=dict)
+    metrics: dict[str, ScoredMetric] = Field(default_factory=dict)
     not_computed: dict[str, str] = Field(default_factory=dict, description="id -> reason.")
     sample_ids: list[str] = Field(default_factory=list, description="Row order of all arrays.")
     patient_ids: list[str] | None = Field(None, description="Cluster of each row, if known.")
@@ -115,6 +118,31 @@ class ScoreReport(BaseModel):
         """A metric's statistics as a float array (None -> NaN)."""
         rows = self.stats[metric_id]
         return np.array([[np.nan if x is None else x for x in row] for row in rows], dtype=float)
+
+
+def read_scores(path: Path) -> ScoreReport:
+    """A scores file (scores.json) as a ScoreReport; a wrong schema version is a UserError."""
+    from petar_bench.fileio import read_json_file
+
+    return parse_scores(read_json_file(path, what="scores file"), repr(str(path)))
+
+
+def parse_scores(data: object, where: str) -> ScoreReport:
+    """A ScoreReport from parsed JSON, checked against the schema version this code reads."""
+    if not isinstance(data, dict):
+        raise UserError(f"{where} is not a scores file (a JSON object was expected)")
+    version = data.get("schema_version")
+    if version != SCORES_SCHEMA_VERSION:
+        raise UserError(
+            f"{where} has scores schema_version {version!r}; this petar-bench reads version "
+            f"{SCORES_SCHEMA_VERSION}: score the predictions again ('petar-bench score')"
+        )
+    try:
+        return ScoreReport.model_validate(data)
+    except ValidationError as exc:
+        first = str(exc).splitlines()
+        detail = f"{first[1].strip()}: {first[2].strip()}" if len(first) > 2 else first[0]
+        raise UserError(f"{where} is not a valid scores file: {detail}") from None
 
 
 # -- inputs ------------------------------------------------------------------------------
@@ -337,7 +365,7 @@ def _record(
         )
     ci = clustered_bootstrap_ci(metric, values, patients, n=n_bootstrap, seed=seed)
     signature = metric.signature()
-    report.metrics[metric_id] = MetricScore(
+    report.metrics[metric_id] = ScoredMetric(
         value=_none(ci.value),
         ci95=_ci(ci),
         signature=f"{signature}|{ci.tag()}{metric.resample_note()}",
@@ -426,7 +454,7 @@ def corpus_value(
 __all__ = [
     "SIZE_BINS_MM",
     "SUV_BINS",
-    "MetricScore",
+    "ScoredMetric",
     "ScoreReport",
     "Stratum",
     "as_mapping",

@@ -40,7 +40,7 @@ _BUILTIN_TABLES = {"metrics": "petar_bench.metrics.catalog"}
 
 
 @dataclass(frozen=True)
-class Entry(Generic[T]):
+class Registration(Generic[T]):
     name: str
     factory: Callable[..., T]
     description: str
@@ -53,19 +53,19 @@ class Entry(Generic[T]):
 @dataclass
 class Registry(Generic[T]):
     kind: str
-    _entries: dict[str, Entry[T]] = field(default_factory=dict)
+    _entries: dict[str, Registration[T]] = field(default_factory=dict)
     _loaded: bool = False
 
     def register(
         self, name: str, *, description: str, needs: tuple[str, ...] = ()
     ) -> Callable[[Callable[..., T]], Callable[..., T]]:
         def decorate(factory: Callable[..., T]) -> Callable[..., T]:
-            self.add(Entry(name, factory, description, needs))
+            self.add(Registration(name, factory, description, needs))
             return factory
 
         return decorate
 
-    def add(self, entry: Entry[T]) -> None:
+    def add(self, entry: Registration[T]) -> None:
         existing = self._entries.get(entry.name)
         if existing is not None and existing.factory is not entry.factory:
             raise ValueError(f"{self.kind} {entry.name!r} is registered twice")
@@ -98,7 +98,7 @@ class Registry(Generic[T]):
                 continue
             doc = (getattr(factory, "__doc__", None) or "").strip().splitlines()
             self.add(
-                Entry(
+                Registration(
                     point.name,
                     factory,
                     doc[0] if doc else f"third-party {self.kind[:-1]}",
@@ -106,7 +106,7 @@ class Registry(Generic[T]):
                 )
             )
 
-    def _broken(self, name: str, source: str, exc: Exception) -> Entry[T]:
+    def _broken(self, name: str, source: str, exc: Exception) -> Registration[T]:
         first_line = (str(exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
         message = f"{self.kind[:-1]} plugin {name!r} ({source}) could not be loaded: {error}"
@@ -114,17 +114,17 @@ class Registry(Generic[T]):
         def refuse(**options: Any) -> T:
             raise UserError(f"{message}; reinstall or fix the package that provides it")
 
-        return Entry(name, refuse, f"broken plugin: {error}", source=source, error=error)
+        return Registration(name, refuse, f"broken plugin: {error}", source=source, error=error)
 
     def names(self) -> list[str]:
         self._load()
         return sorted(self._entries)
 
-    def entries(self) -> list[Entry[T]]:
+    def entries(self) -> list[Registration[T]]:
         self._load()
         return [self._entries[n] for n in sorted(self._entries)]
 
-    def get(self, name: str) -> Entry[T]:
+    def get(self, name: str) -> Registration[T]:
         self._load()
         try:
             return self._entries[name]

@@ -21,13 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Literal, Protocol, overload
 
 import numpy as np
 
 CHUNK = 1000
 #: Weight-matrix cells evaluated at once (bounds memory on big splits; results unaffected).
 _CELLS = 4_000_000
+
+
+class Aggregating(Protocol):
+    """What resampling needs of a metric (`petar_bench.metrics.base.Metric` is one): the
+    corpus value of any rows of its statistics. A metric may also offer
+    `aggregate_batch(stats, weights)` for all resamples at once."""
+
+    def aggregate(self, stats: np.ndarray) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ def cluster_codes(patient_ids: Sequence[str] | None, n: int) -> tuple[np.ndarray
     return codes, int(codes.max()) + 1 if n else 0, "patient"
 
 
-def corpus_values(metric: Any, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def corpus_values(metric: Aggregating, stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Corpus values of the weighted resamples (rows of `weights`)."""
     batch = getattr(metric, "aggregate_batch", None)
     if callable(batch):
@@ -125,7 +133,7 @@ def bootstrap_weights(
 
 
 def clustered_bootstrap_ci(
-    metric: Any,
+    metric: Aggregating,
     stats: np.ndarray,
     patient_ids: Sequence[str] | None = None,
     n: int = 1000,
@@ -161,7 +169,7 @@ def permutation_swaps(n_clusters: int, n_trials: int, seed: int) -> Iterator[np.
 
 
 def paired_permutation_test(
-    metric: Any,
+    metric: Aggregating,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None = None,

@@ -22,7 +22,11 @@ import numpy as np
 
 from petar_bench.baselines.base import Adapter, AdapterCard
 from petar_bench.baselines.lamed import prompts
-from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config, read_config
+from petar_bench.baselines.lamed.config import (
+    LamedGeometry,
+    geometry_from_config,
+    read_checkpoint_config,
+)
 from petar_bench.baselines.lamed.weights import (
     checkpoint_identity,
     require_tokenizer,
@@ -160,7 +164,7 @@ class LamedAdapter(Adapter):
 
     def _checked_geometry(self) -> LamedGeometry:
         path = self.directory / "config.json"
-        geometry = geometry_from_config(read_config(self.directory), source=str(path))
+        geometry = geometry_from_config(read_checkpoint_config(self.directory), source=str(path))
         if geometry.image_channel != 1:
             raise UserError(f"{path}: image_channel must be 1, not {geometry.image_channel}")
         towers = (geometry.use_mask, geometry.use_ct)

@@ -78,7 +78,7 @@ class LamedGeometry:
         return self.num_patches // self.proj_pooling_size**3
 
 
-def read_config(directory: Path) -> dict[str, Any]:
+def read_checkpoint_config(directory: Path) -> dict[str, Any]:
     """config.json of a checkpoint directory, as a dict; unreadable is a UserError."""
     path = Path(directory) / "config.json"
     if not path.is_file():

@@ -22,7 +22,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config, read_config
+from petar_bench.baselines.lamed.config import (
+    LamedGeometry,
+    geometry_from_config,
+    read_checkpoint_config,
+)
 from petar_bench.baselines.lamed.weights import TensorInfo, tensor_table
 from petar_bench.errors import UserError
 
@@ -128,7 +132,7 @@ def expected_layout(model: Any) -> dict[str, tuple[int, ...]]:
 
 def load_model(directory: Path, *, device: str, dtype: Any) -> Any:
     """A ready (eval mode) model from a checkpoint folder, on `device` in `dtype`."""
-    config = read_config(directory)
+    config = read_checkpoint_config(directory)
     geometry = geometry_from_config(config, source=str(directory / "config.json"))
     model = build_empty_model(config)
     table = tensor_table(directory)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from petar_bench.baselines.lamed.config import read_config
+from petar_bench.baselines.lamed.config import read_checkpoint_config
 from petar_bench.baselines.lamed.generation import Generated, greedy_generate
 from petar_bench.baselines.lamed.loading import load_model
 from petar_bench.baselines.lamed.prompts import MAX_PROMPT_TOKENS
@@ -52,7 +52,7 @@ class LamedRunner:
         self.num_image_tokens = self.model.geometry.num_image_tokens
         self.image_token_id = _token_id(self.tokenizer, IMAGE_TOKEN, directory)
         self._warned_bos = False
-        config = read_config(directory)
+        config = read_checkpoint_config(directory)
         self.eos_ids = _eos_ids(directory, config)
         pad = self.tokenizer.pad_token_id
         self.pad_id = int(
@@ -137,7 +137,9 @@ def load_tokenizer(directory: Path) -> Any:
 
     try:
         return AutoTokenizer.from_pretrained(
-            str(directory), config=make_config(read_config(directory)), local_files_only=True
+            str(directory),
+            config=make_config(read_checkpoint_config(directory)),
+            local_files_only=True,
         )
     except (ImportError, ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

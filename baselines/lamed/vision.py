@@ -7,7 +7,7 @@ the PET patch embedding. `VisionTowers` runs the PET tower (cls token dropped) a
 config says so, a separate CT tower, and concatenates their features.
 
 This module imports torch and MONAI at the top: only `loading.build_model` imports it, never
-the registry (tests/lamed/test_import_cost.py checks that).
+the registry (tests/lamed/test_lamed_adapters.py checks that).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ of `petar_bench.vocabulary`.
 
 from __future__ import annotations
 
-from petar_bench.baselines.nonneural.measurements import LesionMeasurements, tissue_class
+from petar_bench.baselines.nonneural.image_features import LesionMeasurements, tissue_class
 from petar_bench.records import StructuredFinding
 
 # Body-height fractions (0 = lowest slice of the body, 1 = top of the head) between regions

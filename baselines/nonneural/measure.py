@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from petar_bench.baselines.base import Adapter, AdapterCard
 from petar_bench.baselines.nonneural.describe import describe
-from petar_bench.baselines.nonneural.measurements import measure_lesion
+from petar_bench.baselines.nonneural.image_features import measure_lesion
 from petar_bench.findings import render_structured
 from petar_bench.registry import models
 from petar_bench.volumes.lesion import LesionInput

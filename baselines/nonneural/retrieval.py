@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from petar_bench.baselines.base import Adapter, AdapterCard, TrainingExample
-from petar_bench.baselines.nonneural.measurements import LesionMeasurements, measure_lesion
+from petar_bench.baselines.nonneural.image_features import LesionMeasurements, measure_lesion
 from petar_bench.errors import UserError
 from petar_bench.findings import format_suv
 from petar_bench.records import LesionRecord

@@ -33,7 +33,7 @@ from petar_bench.baselines.vlm2d.presets import (
     get_preset,
 )
 from petar_bench.errors import UserError
-from petar_bench.registry import Entry, models
+from petar_bench.registry import Registration, models
 from petar_bench.volumes.lesion import LesionInput
 from petar_bench.volumes.views import VIEWS_VERSION, LesionView, ViewRecipe, render_lesion
 
@@ -262,7 +262,7 @@ def _register() -> None:
     for preset in PRESETS:
         needs = ("endpoint",) if preset.endpoint_only else ("weights", "torch")
         factory = functools.partial(create, preset.name)
-        models.add(Entry(preset.name, factory, preset.description, needs))
+        models.add(Registration(preset.name, factory, preset.description, needs))
 
 
 _register()

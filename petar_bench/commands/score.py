@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -13,8 +13,11 @@ from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, ensure_output_file, read_jsonl
 from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
 
+if TYPE_CHECKING:
+    from petar_bench.metrics.scoring import ScoreReport
 
-def read_predictions(path: Path) -> dict[str, str]:
+
+def read_prediction_texts(path: Path) -> dict[str, str]:
     """sample_id -> prediction; duplicates and non-text predictions are errors."""
     return _read_pairs(read_jsonl(path, what="predictions file"), path, "prediction")
 
@@ -91,7 +94,7 @@ def score_files(
     seed: int = 12345,
     ids: Path | None = None,
     console: Console,
-) -> Any:
+) -> ScoreReport:
     """Score a predictions file; exits 1 (after writing what was computed) when a metric
     asked for was not computed or a judge left more samples unjudged than allowed."""
     from petar_bench.console import print_scores
@@ -107,7 +110,7 @@ def score_files(
         check_range("--bertscore-layer", bertscore_layer, LAYER_RANGE)
     if output is not None:  # before the scoring pass, not after it
         ensure_output_file(output, what="scores file")
-    predictions = read_predictions(predictions_path)
+    predictions = read_prediction_texts(predictions_path)
     if references is not None:
         inputs = _reference_inputs(predictions, references)
     else:

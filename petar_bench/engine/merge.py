@@ -15,12 +15,17 @@ from pathlib import Path
 from rich.console import Console
 
 from petar_bench.console import plain, warning
-from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, read_config
-from petar_bench.engine.finalize import Scorer, collect_generations
+from petar_bench.engine.finalize import (
+    RunCounts,
+    Scorer,
+    collect_generations,
+    complete_run,
+    run_result,
+)
 from petar_bench.engine.layout import GENERATIONS_DIR, RunLayout, header_path, parse_store_name
 from petar_bench.engine.lock import RunLock, live_holder
-from petar_bench.engine.plan import resolve_dataset, select_scope
+from petar_bench.engine.plan import run_dataset, select_scope
 from petar_bench.engine.provenance import collect_provenance, finished
 from petar_bench.engine.request import RunResult
 from petar_bench.errors import UserError
@@ -127,7 +132,7 @@ def merge_shards(
     headers = _headers(stores)
     base = headers[0]
     root = Path(base.dataset_root)
-    dataset = resolve_dataset(root if (root / MANIFEST_NAME).is_file() else base.dataset_spec)
+    dataset = run_dataset(root if (root / MANIFEST_NAME).is_file() else base.dataset_spec)
     limit = merged_limit(headers)
     scope = select_scope(dataset.manifest, base.split, limit)
     if scope.fingerprint != base.split_fingerprint:

@@ -7,30 +7,27 @@ from pathlib import Path
 
 from petar_bench.engine.shards import Shard, generation_order
 from petar_bench.errors import UserError
-from petar_bench.records import LesionRecord, Manifest, read_manifest
+from petar_bench.records import LesionRecord, Manifest
 
 
 @dataclass(frozen=True)
-class DatasetRef:
-    spec: str  # what was asked for ('demo', or an absolute directory)
+class RunDataset:
+    """The dataset of a run, with what was asked for (kept in the run's config.json)."""
+
+    spec: str  # 'demo', 'petarseg-11k', or an absolute directory
     root: Path
     manifest: Manifest
 
 
-def resolve_dataset(spec: str | Path) -> DatasetRef:
-    """'demo', 'petarseg-11k' or a directory (the dataset catalog; a directory without it)."""
-    try:
-        from petar_bench.datasets.catalog import resolve_dataset as resolve
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not "petar_bench.datasets.catalog".startswith(exc.name):
-            raise
-        root = Path(spec).expanduser()
-        return DatasetRef(str(root.resolve()), root, read_manifest(root))
-    handle = resolve(spec)
+def run_dataset(spec: str | Path) -> RunDataset:
+    """A run's dataset from the catalogue ('demo', 'petarseg-11k') or a directory."""
+    from petar_bench.datasets.catalog import resolve_dataset
+
+    handle = resolve_dataset(spec)
     text = str(spec)
     if Path(text).expanduser().is_dir():
         text = str(Path(text).expanduser().resolve())
-    return DatasetRef(text, Path(handle.root), handle.manifest)
+    return RunDataset(text, Path(handle.root), handle.manifest)
 
 
 @dataclass(frozen=True)

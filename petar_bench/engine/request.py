@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from petar_bench.engine.shards import Shard
 from petar_bench.metrics.catalog import DEFAULT_METRICS
+
+if TYPE_CHECKING:
+    from petar_bench.metrics.scoring import ScoreReport
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class RunResult:
     predictions_path: Path | None = None
     failures_path: Path | None = None
     scores_path: Path | None = None
-    scores: Any = None  # the ScoreReport when scored
+    scores: ScoreReport | None = None  # when scored (a custom scorer may return its own)
     shard: Shard | tuple[int, int] | None = None  # (I, N) is accepted and normalised
     rank: int = 0
     world_size: int = 1

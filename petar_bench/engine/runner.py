@@ -22,15 +22,20 @@ from rich.console import Console
 from petar_bench.baselines.base import TrainingExample
 from petar_bench.bounds import NUM_WORKERS_RANGE, check_range, check_seed
 from petar_bench.console import plain, progress_bar, warning
-from petar_bench.engine.completion import RunCounts, complete_run, run_result
 from petar_bench.engine.config import RunConfig, jsonable
 from petar_bench.engine.dataloading import LesionDataset, iter_batches, iter_training_examples
 from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
-from petar_bench.engine.finalize import Scorer, collect_generations
+from petar_bench.engine.finalize import (
+    RunCounts,
+    Scorer,
+    collect_generations,
+    complete_run,
+    run_result,
+)
 from petar_bench.engine.generate import FailureBudget, LoopCounts, generate_into_store
 from petar_bench.engine.layout import RunLayout, default_output_dir, header_path
 from petar_bench.engine.lock import RunLock, busy_message, live_holder
-from petar_bench.engine.plan import limit_warning, resolve_dataset, select_scope
+from petar_bench.engine.plan import limit_warning, run_dataset, select_scope
 from petar_bench.engine.provenance import collect_provenance, finished
 from petar_bench.engine.request import RunRequest, RunResult
 from petar_bench.engine.runkey import compute_run_key, run_key_inputs
@@ -106,7 +111,7 @@ class _Run:
         # fail in a second, before a dataset is generated or read. Creation must stay cheap:
         # adapters load heavy weights lazily, on their first generate().
         self.adapter = models.create(request.model, **request.model_options)
-        self.dataset = resolve_dataset(request.dataset)
+        self.dataset = run_dataset(request.dataset)
         self.manifest = self.dataset.manifest
         self.scope = select_scope(self.manifest, request.split, request.limit)
         user_shard = request.shard if isinstance(request.shard, Shard) else None  # normalised

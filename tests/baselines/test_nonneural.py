@@ -7,8 +7,8 @@ import pytest
 
 from petar_bench.baselines.base import TrainingExample
 from petar_bench.baselines.nonneural.constant import ConstantAdapter, most_frequent_finding
+from petar_bench.baselines.nonneural.image_features import measure_lesion
 from petar_bench.baselines.nonneural.measure import MeasureAdapter
-from petar_bench.baselines.nonneural.measurements import measure_lesion
 from petar_bench.baselines.nonneural.retrieval import RetrievalAdapter, substitute_numbers
 from petar_bench.errors import UserError
 from petar_bench.findings import split_labelled_fields

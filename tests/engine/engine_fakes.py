@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from petar_bench.baselines.base import Adapter, AdapterCard, TrainingExample
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
-from petar_bench.registry import Entry, models
+from petar_bench.registry import Registration, models
 from petar_bench.volumes.lesion import LesionInput
 
 #: Sample ids the echo adapter refuses (comma-separated); an env var so that subprocesses
@@ -151,10 +151,10 @@ def _fit(**options: Any) -> FitAdapter:
     return adapter
 
 
-def fake_entries() -> list[Entry[Any]]:
+def fake_entries() -> list[Registration[Any]]:
     return [
-        Entry("engine-echo", _echo, "test echo adapter"),
-        Entry("engine-fit", _fit, "test fitting adapter"),
+        Registration("engine-echo", _echo, "test echo adapter"),
+        Registration("engine-fit", _fit, "test fitting adapter"),
     ]
 
 

@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("pydicom")
 pytest.importorskip("highdicom")
 
-from petar_bench.baselines.nonneural.measurements import measure_lesion  # noqa: E402
+from petar_bench.baselines.nonneural.image_features import measure_lesion  # noqa: E402
 from petar_bench.datasets.importers.engine import ImportRequest, run_import  # noqa: E402
 from petar_bench.records import read_manifest  # noqa: E402
 from petar_bench.volumes.lesion import VolumeLoader  # noqa: E402

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from import_helpers import CT_SPACING
 
-from petar_bench.baselines.nonneural.measurements import measure_lesion
+from petar_bench.baselines.nonneural.image_features import measure_lesion
 from petar_bench.datasets.importers.engine import ImportRequest, run_import
 from petar_bench.records import read_manifest
 from petar_bench.volumes.lesion import VolumeLoader

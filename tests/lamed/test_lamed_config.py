@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from petar_bench.baselines.lamed.config import geometry_from_config, read_config
+from petar_bench.baselines.lamed.config import geometry_from_config, read_checkpoint_config
 from petar_bench.errors import UserError
 
 CONFIG = json.loads(
@@ -67,7 +67,7 @@ def test_missing_fields_are_named():
 
 def test_read_config_errors(tmp_path):
     with pytest.raises(UserError, match="has no config.json"):
-        read_config(tmp_path)
+        read_checkpoint_config(tmp_path)
     (tmp_path / "config.json").write_text("{not json")
     with pytest.raises(UserError, match="is not valid JSON"):
-        read_config(tmp_path)
+        read_checkpoint_config(tmp_path)

@@ -17,7 +17,7 @@ import numpy as np
 from petar_bench import registry
 from petar_bench.metrics.base import ColumnSumMetric, Metric, SampleStats, ScoringContext
 from petar_bench.records import Conventions, LesionRecord, Manifest, split_fingerprint
-from petar_bench.registry import Entry as RegistryEntry
+from petar_bench.registry import Registration
 
 #: A marker put in every reference text: it must never appear in an entry or a board.
 CANARY = "CANARYREF"
@@ -107,7 +107,7 @@ def registered_test_metrics() -> Iterator[None]:
     removal: popping its private table is the test's business alone."""
     registry.metrics.names()  # load the built-ins first
     for name, factory in TEST_METRICS.items():
-        registry.metrics.add(RegistryEntry(name, factory, "leaderboard test metric"))
+        registry.metrics.add(Registration(name, factory, "leaderboard test metric"))
     try:
         yield
     finally:

@@ -17,7 +17,7 @@ from petar_bench.metrics.pet_fields import (
     parse_finding,
 )
 from petar_bench.records import LesionRecord, StructuredFinding
-from petar_bench.registry import Entry, metrics
+from petar_bench.registry import Registration, metrics
 
 # (record fields, reference text, prediction)
 CASES = [
@@ -205,7 +205,7 @@ class _ExactMatch(Metric):
 
 
 def test_masked_wrapper_delegates_to_any_registered_metric() -> None:
-    metrics.add(Entry("_test_exact_match", _ExactMatch, "test only"))
+    metrics.add(Registration("_test_exact_match", _ExactMatch, "test only"))
     masked = MaskedTextMetric("_test_exact_match")
     preds, refs = ["SUVmax 6.9, slice 12", "SUVmax 6.9 in liver"], ["SUVmax 7.3, slice 40"] * 2
     stats = masked.statistics(preds, refs, ScoringContext(sample_ids=["a", "b"]))
