@@ -54,3 +54,10 @@ def describe(src: Path, options: ScanOptions) -> list[str]:
     assert module is not None
     describe_fn: Any = getattr(module, "describe", None)
     return list(describe_fn(src, options)) if describe_fn else []
+
+
+def export(job: Any) -> None:
+    """`petar-bench data export --layout dicom`: forwarded to the DICOM package."""
+    module = backend()
+    assert module is not None
+    module.export(job)
