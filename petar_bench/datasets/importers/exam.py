@@ -24,7 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from petar_bench.datasets.importers.source import LesionSource, LoadedVolume, read_volume
+from petar_bench.datasets.importers.source import (
+    NIFTI_READER,
+    LesionSource,
+    LoadedVolume,
+    VolumeSource,
+    read_volume,
+)
 from petar_bench.datasets.importers.texts import stated_numbers
 from petar_bench.errors import UserError
 from petar_bench.grid import VolumeGrid, grid_of
@@ -104,7 +110,7 @@ class _ExamWork:
     def _volume(self, lesion: LesionSource, role: str) -> tuple[LoadedVolume, str, list[Problem]]:
         """Read, check and store the PET or CT of a lesion (once per distinct source)."""
         source = lesion.pet if role == "pet" else lesion.ct
-        key = source.key()
+        key = _content_key(source)
         if key in self._loaded:
             return self._loaded[key]
         label = f"{lesion.origin}: {role.upper()} {source.path.name}"
@@ -225,6 +231,14 @@ class _ExamWork:
             "sha256": digest,
         }
         return rel
+
+
+def _content_key(source: VolumeSource) -> str:
+    """Lesion folders of one exam each hold a copy of its PET and CT: identical files are
+    read once (a hash costs far less than decompressing and checking a volume)."""
+    if source.reader == NIFTI_READER and source.path.is_file():
+        return f"{NIFTI_READER}|{sha256_file(source.path)}"
+    return source.key()
 
 
 def measure_lesion(
