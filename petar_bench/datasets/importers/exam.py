@@ -246,7 +246,7 @@ def measure_lesion(
 ) -> dict[str, Any]:
     """What the consistency report needs: stated and measured SUVmax, the PET maximum under
     the mask on the stated slice under each numbering convention, and under flipped masks."""
-    values = np.asarray(pet, dtype=np.float64)
+    values = np.asarray(pet)  # indexed under masks only: no whole-volume float copy
     stated_suv, stated_slice = stated_numbers(lesion.reference, dict(lesion.fields))
     ks = np.nonzero(mask.any(axis=(0, 1)))[0]
     nz = mask.shape[2]
