@@ -83,6 +83,25 @@ def test_import_walkthrough(tiny_dataset, tmp_path: Path) -> None:
         cache=cache,
     )
     assert done.returncode == 0, done.stderr
+    other = tmp_path / "run-constant"
+    done = cli(
+        "run",
+        "--model",
+        "constant",
+        "--dataset",
+        str(out),
+        "--split",
+        split,
+        "--output-dir",
+        str(other),
+        "--metrics",
+        "bleu1,rouge_l",
+        cache=cache,
+    )
+    assert done.returncode == 0, done.stderr
+    done = cli("compare", str(run_dir), str(other), cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "Paired approximate randomization" in done.stdout
     assert cli("data", "verify", str(out), cache=cache).returncode == 0
 
     refs = tmp_path / "refs.jsonl"
