@@ -111,12 +111,6 @@ def _write_nifti(path: Path, data: np.ndarray, affine: np.ndarray, description: 
         raise
 
 
-def _ct_values(data: np.ndarray) -> np.ndarray:
-    rounded = np.rint(data)
-    exact = np.array_equal(rounded, data) and data.min() >= -32768 and data.max() <= 32767
-    return rounded.astype(np.int16) if exact else data.astype(np.float32)
-
-
 def convert_exam(
     exam_dir: Path,
     out_dir: Path,
@@ -160,7 +154,7 @@ def convert_exam(
         if not mask.any():
             raise UserError(f"{exam_dir}: lesion mask {name!r} is empty on the PET grid")
     _write_nifti(out_dir / "pet.nii.gz", suv, pet.affine, "PET SUVbw from DICOM")
-    _write_nifti(out_dir / "ct.nii.gz", _ct_values(ct.data), ct.affine, "CT HU from DICOM")
+    _write_nifti(out_dir / "ct.nii.gz", ct.data, ct.affine, "CT HU from DICOM")
     mask_rel = {name: f"masks/{name}.nii.gz" for name in masks}
     for name, mask in masks.items():
         _write_nifti(out_dir / mask_rel[name], mask.astype(np.uint8), pet.affine, "lesion mask")

@@ -348,11 +348,7 @@ def read_ct(path: Path) -> Any:
         exam.ct = read_series(
             pick_series(groups, "CT", exam.folder, frame_of_reference=frame), exam.folder
         )
-    data = exam.ct.data
-    rounded = np.rint(data)
-    if np.array_equal(rounded, data) and data.min() >= -32768 and data.max() <= 32767:
-        data = rounded.astype(np.int16)
-    return LoadedVolume(data=data, affine=exam.ct.affine, notes=("DICOM CT series, HU",))
+    return LoadedVolume(data=exam.ct.data, affine=exam.ct.affine, notes=("DICOM CT series, HU",))
 
 
 def _first_pet_header(groups: dict[str, Any], folder: Path) -> Any:
