@@ -248,6 +248,10 @@ def score(
     ] = None,
     n_bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
+    ids: Annotated[
+        Path | None,
+        typer.Option(help="Score only these sample ids (one per line); labelled as a subset."),
+    ] = None,
 ) -> None:
     """Score a predictions file against references (no images needed)."""
     from petar_bench.scoring_cli import score_files
@@ -265,6 +269,7 @@ def score(
         bertscore_layer=bertscore_layer,
         n_bootstrap=n_bootstrap,
         seed=seed,
+        ids=ids,
         console=console,
     )
 
@@ -404,6 +409,35 @@ def data_import(
         settings=parse_pairs(setting, "--setting"),
     )
     import_data(request, console=console)
+
+
+@data_app.command("export")
+def data_export(
+    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")],
+    layout: Annotated[str, typer.Option(help="folders, table, labelmap or dicom.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="New or empty directory.")],
+    patients: Annotated[int | None, typer.Option(help="Only the first N patients.")] = None,
+    split: Annotated[str | None, typer.Option(help="Only this split.")] = None,
+    ct_spacing: Annotated[
+        str | None, typer.Option(help="Write the CT on its own finer grid, e.g. '1.5,1.5,4' mm.")
+    ] = None,
+) -> None:
+    """Write a dataset in one of the import layouts (hand the phantoms to other tools)."""
+    from petar_bench.commands.data_export import export_command
+
+    export_command(dataset, layout, output, patients, split, ct_spacing, console=console)
+
+
+@data_app.command("export-references")
+def data_export_references(
+    dataset: Annotated[str, typer.Argument(help="'demo', 'petarseg-11k' or a dataset directory.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write.")],
+    split: Annotated[str, typer.Option(help="Split to export.")] = "test",
+) -> None:
+    """Write a split's references (with patient ids and record fields) as JSONL for 'score'."""
+    from petar_bench.commands.references import export_references
+
+    export_references(dataset, split=split, output=output, console=console)
 
 
 # --------------------------------------------------------------------------- ls

@@ -75,6 +75,7 @@ def score_files(
     bertscore_layer: int | None = None,
     n_bootstrap: int = 1000,
     seed: int = 12345,
+    ids: Path | None = None,
     console: Console,
 ) -> Any:
     from petar_bench.metrics.scoring import score_texts
@@ -105,6 +106,12 @@ def score_files(
             dataset=handle.manifest.dataset,
             synthetic=handle.manifest.synthetic,
         )
+    if ids is not None:
+        from petar_bench.commands.references import read_id_list, restrict
+
+        wanted = read_id_list(ids)
+        predictions, refs, context = restrict(wanted, predictions, refs, context, ids)
+        context["full_split"] = False
     report = score_texts(
         predictions,
         refs,
@@ -120,6 +127,13 @@ def score_files(
         **context,
     )
     print_scores({predictions_path.name: report}, console)
+    if ids is not None:
+        console.print(
+            f"SUBSET: {report.n} sample(s) listed in {ids} (not the whole split); scores are "
+            "not comparable with full-split results",
+            markup=False,
+            highlight=False,
+        )
     if output is not None:
         atomic_write_text(output, report.model_dump_json(indent=1) + "\n")
         console.print(f"scores written to {output}")

@@ -2,9 +2,8 @@
 
 `--dataset demo` (the default) means the embedded synthetic dataset, generated
 deterministically on first use into the cache directory. `--dataset petarseg-11k` means the
-real dataset from a local copy that holds a manifest.json (the importer for the gated CSV is
-a later release; docs/datasets.md describes the manifest). Anything else is a directory holding a
-manifest.json.
+real dataset from a local copy that holds a manifest.json (made by `petar-bench data import`;
+docs/data.md). Anything else is a directory holding a manifest.json.
 """
 
 from __future__ import annotations
@@ -83,7 +82,7 @@ def resolve_dataset(
         if not (root / MANIFEST_NAME).is_file():
             raise UserError(
                 f"PETARSeg-11K was not found (no manifest.json in {str(root)!r}); set "
-                f"{PETARSEG_ENV} to your local copy's directory (docs/datasets.md)"
+                f"{PETARSEG_ENV} to your imported copy ('petar-bench data import', docs/data.md)"
             )
         return DatasetHandle("petarseg-11k", root, read_manifest(root))
     root = Path(text).expanduser()

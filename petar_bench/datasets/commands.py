@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from petar_bench.errors import UserError
 from petar_bench.progress import progress_callback
+
+if TYPE_CHECKING:
+    from petar_bench.records import Manifest
+    from petar_bench.volumes.checks import Problem
 
 
 def synth(*, output: Path | None, seed: int, console: Console) -> Path:
@@ -49,10 +54,31 @@ def verify(dataset: str, *, console: Console) -> None:
         console.print(f"missing: {path}")
     for path in report.changed:
         console.print(f"changed: {path}")
+    problems = _content_problems(handle.root, handle.manifest, console)
+    if problems and report.ok:
+        raise UserError(
+            f"dataset {report.dataset!r}: {len(problems)} problem(s) in its contents (listed "
+            "above)",
+            exit_code=1,
+        )
     if not report.ok:
         raise UserError(
             f"dataset {report.dataset!r} does not match its manifest: "
             f"{len(report.missing)} missing, {len(report.changed)} changed file(s) (listed above)",
             exit_code=1,
         )
-    console.print(f"dataset {report.dataset!r}: all volumes and fingerprints match")
+    console.print(
+        f"dataset {report.dataset!r}: all volumes and fingerprints match; contents pass the "
+        "import checks"
+    )
+
+
+def _content_problems(root: Path, manifest: Manifest, console: Console) -> list[Problem]:
+    """The import checks on what is on disk; warnings printed, errors returned."""
+    from petar_bench.datasets.content_checks import dataset_problems
+
+    with progress_callback(console, "checking volumes") as progress:
+        problems = dataset_problems(root, manifest, progress=progress)
+    for problem in problems:
+        console.print(f"{problem.severity}: {problem.message}", markup=False, highlight=False)
+    return [p for p in problems if p.severity == "error"]

@@ -15,7 +15,8 @@ Thresholds, and why:
   than `PET_NEGATIVE_FRACTION` of voxels below -1 SUV is not noise.
 - CT is expected in HU: air about -1000 and soft tissue 0-60. Padding (-1024 ... -3024) and
   metal are normal and ignored; a CT whose darkest non-padding values are far from -1000 or
-  whose soft-tissue window is centred far from 0-60 HU is reported (a warning: cropped
+  whose soft-tissue peak (the densest 10 HU bin between -60 and 200, above fat) lies far from
+  0-60 HU is reported (a warning: cropped
   fields of view and odd scanners exist).
 """
 
@@ -37,7 +38,8 @@ PET_NEGATIVE_MIN = -5.0
 PET_NEGATIVE_FRACTION = 0.005
 CT_PADDING_BELOW = -1500.0
 CT_AIR_RANGE = (-1150.0, -850.0)
-CT_SOFT_TISSUE_RANGE = (-30.0, 90.0)
+CT_SOFT_TISSUE_RANGE = (-15.0, 95.0)
+SOFT_WINDOW = (-60, 200)  # above fat: the densest 10 HU bin here is soft tissue
 MIN_OVERLAP = 0.5
 _SAMPLE_VOXELS = 2_000_000  # percentiles on a strided sample keep big volumes fast
 
@@ -139,15 +141,16 @@ def ct_problems(data: np.ndarray, where: str) -> list[Problem]:
             )
         )
         return problems
-    soft = values[(values >= -150) & (values <= 150)]
+    soft = values[(values >= SOFT_WINDOW[0]) & (values < SOFT_WINDOW[1])]
     if soft.size > 0.01 * values.size:
-        centre = float(np.median(soft))
-        if not CT_SOFT_TISSUE_RANGE[0] <= centre <= CT_SOFT_TISSUE_RANGE[1]:
+        counts, edges = np.histogram(soft, bins=np.arange(SOFT_WINDOW[0], SOFT_WINDOW[1] + 1, 10))
+        peak = float(edges[int(np.argmax(counts))] + 5)
+        if not CT_SOFT_TISSUE_RANGE[0] <= peak <= CT_SOFT_TISSUE_RANGE[1]:
             problems.append(
                 Problem(
                     "warning",
                     "ct-not-hu",
-                    f"{where}: CT does not look like HU (soft tissue centred at {centre:.0f}, "
+                    f"{where}: CT does not look like HU (soft-tissue peak at {peak:.0f}, "
                     "expected 0-60)",
                 )
             )

@@ -111,3 +111,15 @@ def test_pet_values_are_checked_on_load(exam: Path, edit, message: str) -> None:
     with pytest.raises(UserError, match=message) as info:
         VolumeLoader(exam).load(_record(pet_path="bad_pet.nii.gz"))
     assert "bad_pet.nii.gz" in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("slope", [1e5, -1.0, 1e-9])
+def test_absurd_nifti_scale_factors_are_refused(exam: Path, slope: float) -> None:
+    pet = np.asarray(nib.load(str(exam / "pet.nii.gz")).dataobj)
+    stored = np.rint(pet * 100).astype(np.int16)
+    image = nib.Nifti1Image(stored, PET_AFFINE)
+    image.header.set_slope_inter(slope, 0.0)
+    nib.save(image, str(exam / "scaled.nii.gz"))
+    with pytest.raises(UserError, match="scaled.nii.gz") as info:
+        VolumeLoader(exam).load(_record(pet_path="scaled.nii.gz"))
+    assert "\n" not in str(info.value)

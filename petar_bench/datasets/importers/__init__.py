@@ -25,6 +25,10 @@ A layout module exposes:
     lists and texts, never voxels: volumes are `VolumeSource`s (a path plus a reader).
 ``describe(src: Path, options: ScanOptions) -> list[str]`` (optional)
     Lines that `--dry-run` prints (the column mapping in use, the first rows).
+``export(job: ExportJob) -> None`` (optional)
+    Writes `job.records` of a dataset into `job.output` in this layout, for
+    `petar-bench data export` (`importers/export.py` holds `ExportJob` and its helpers: the
+    records grouped by exam, volume loading, the CT on a finer grid on request).
 
 A `VolumeSource` names a reader: "nifti", or "package.module:function" called in a worker as
 ``function(path, **options) -> LoadedVolume`` (array, affine, notes). The DICOM layout uses

@@ -75,12 +75,24 @@ def build_report(
     return {
         "slice_convention": convention,
         "convention_votes": convention_counts,
+        "convention_ties": [
+            n
+            for n, c in convention_counts.items()
+            if convention and c == convention_counts[convention]
+        ],
         "axis_flips": _flips(measures),
         "scale": _scale(measures, refused),
         "per_tracer": {t: dict(c) for t, c in sorted(per_tracer.items())},
         "disagreeing": [x for x in lesions if x["stated_suv"] is not None and not x["suv_agrees"]],
         "lesions": lesions,
     }
+
+
+def _ties(convention: str | None, counts: Mapping[str, int]) -> list[str]:
+    """Conventions as good as the chosen one (one lesion in the middle slice fits two)."""
+    if convention is None:
+        return []
+    return [n for n, c in counts.items() if c == counts[convention] and n != convention]
 
 
 def _flips(measures: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:

@@ -57,7 +57,7 @@ def describe(src: Path, options: ScanOptions) -> list[str]:
 
 
 def export(job: Any) -> None:
-    """`petar-bench data export --layout dicom` (see `petar_bench.datasets.dicom.export`)."""
+    """`petar-bench data export --layout dicom`: forwarded to the DICOM package."""
     module = backend()
     assert module is not None
     module.export(job)

@@ -47,8 +47,13 @@ def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
     builder = table_builder(path)
     if builder is None or not path.is_file():
         raise UserError(f"table {str(path)!r} is not a .csv, .tsv, .parquet or .jsonl file")
-    from datasets import load_dataset
-    from datasets.utils.logging import disable_progress_bar
+    try:
+        from datasets import load_dataset
+        from datasets.utils.logging import disable_progress_bar
+    except ImportError:
+        raise UserError(
+            "reading tables needs Hugging Face datasets: pip install 'petar-bench[import]'"
+        ) from None
 
     disable_progress_bar()
     kwargs: dict[str, Any] = {"delimiter": "\t"} if path.suffix.lower() == ".tsv" else {}
