@@ -165,6 +165,6 @@ def test_suv_scale_setting_replaces_the_header(exported_dicom: Exported) -> None
     options = ScanOptions(settings={"suv_scale": "0.001"})
     source = next(s for s in dicom.scan(src, options) if isinstance(s, LesionSource))
     scaled = read_volume(source.pet)
-    bqml = dicom.pet_suv(source.pet.path)[0].data  # the rescaled stored values
+    bqml = dicom.exam_pet(source.pet.path).series.data  # the rescaled stored values
     assert "suv_scale" in scaled.notes[0]
     assert np.allclose(scaled.data, (bqml * 0.001).astype(np.float32))

@@ -24,31 +24,22 @@ exam are read once however many lesions it has.
 from __future__ import annotations
 
 import csv
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from petar_bench.datasets.dicom._masks import find_mask_sources, lesion_id, read_masks
-from petar_bench.datasets.dicom._series import (
-    SeriesVolume,
-    group_series,
-    has_preamble,
-    pick_series,
-    read_series,
-    scan_folder,
-)
-from petar_bench.datasets.dicom._suv import SuvParameters, suv_parameters
+from petar_bench.datasets.dicom._exam import exam_ct, exam_masks, exam_pet, exam_pet_grid
+from petar_bench.datasets.dicom._masks import find_mask_sources, lesion_id
+from petar_bench.datasets.dicom._series import group_series, has_preamble, pick_series, scan_folder
 from petar_bench.errors import UserError
 
 NAME = "dicom"
 FINDINGS_STEM = "dicom_findings"
 READER = "petar_bench.datasets.dicom"
 REQUIRED = ("exam_id", "lesion_id", "reference")
-_CACHED_EXAMS = 2
 
 
 # --------------------------------------------------------------------------- detect / scan
@@ -261,118 +252,41 @@ def describe(src: Path, options: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- readers
 
-
-@dataclass
-class _Exam:
-    folder: Path
-    files: list[tuple[Path, Any]]
-    pet: SeriesVolume | None = None
-    ct: SeriesVolume | None = None
-    masks: dict[str, np.ndarray] | None = None
-    mask_format: str = ""
-    suv: dict[tuple[Any, ...], tuple[np.ndarray, str]] = field(default_factory=dict)
-
-
-_EXAMS: OrderedDict[str, _Exam] = OrderedDict()
-
-
-def _exam(folder: Path) -> _Exam:
-    key = str(Path(folder).resolve())
-    if key in _EXAMS:
-        _EXAMS.move_to_end(key)
-        return _EXAMS[key]
-    exam = _Exam(Path(folder), scan_folder(Path(folder)))
-    _EXAMS[key] = exam
-    while len(_EXAMS) > _CACHED_EXAMS:
-        _EXAMS.popitem(last=False)
-    return exam
-
-
-def _pet(exam: _Exam) -> SeriesVolume:
-    if exam.pet is None:
-        series = pick_series(group_series(exam.files), "PT", exam.folder)
-        exam.pet = read_series(series, exam.folder)
-    return exam.pet
-
-
-def pet_suv(
-    exam_dir: Path, *, suv_scale: float | None = None, weight_kg: float | None = None
-) -> tuple[SeriesVolume, np.ndarray, str]:
-    """The exam's PET series, its SUVbw array (float32) and a note saying how it was made."""
-    exam = _exam(exam_dir)
-    pet = _pet(exam)
-    key = (suv_scale, weight_kg)
-    if key not in exam.suv:
-        where = f"{exam.folder}: PET series"
-        if suv_scale is not None:
-            if not suv_scale > 0:
-                raise UserError(f"suv_scale must be positive, got {suv_scale!r}")
-            factor, note = float(suv_scale), f"x{suv_scale:g} to SUV (the given suv_scale)"
-        else:
-            params = suv_parameters(pet.header, pet.acquisition_times, where, weight_kg=weight_kg)
-            factor, note = params.factor, suv_note(params)
-        exam.suv[key] = ((pet.data * factor).astype(np.float32), note)
-    data, note = exam.suv[key]
-    return pet, data, note
-
-
-def suv_note(params: SuvParameters) -> str:
-    decay = (
-        f"dose {params.dose_bq / 1e6:.1f} MBq decayed {params.delay_s / 60:.1f} min to "
-        f"{params.decayed_dose_bq / 1e6:.1f} MBq"
-        if params.decay_correction == "START"
-        else f"dose {params.dose_bq / 1e6:.1f} MBq, not decayed"
-    )
-    return (
-        f"converted from {params.units} to SUVbw (DecayCorrection {params.decay_correction}, "
-        f"{decay}, weight {params.weight_kg:g} kg, scan start from {params.reference_source})"
-    )
+_MASK_NOTES = {
+    "seg": "DICOM SEG segment, nearest neighbour onto the PET grid",
+    "rtstruct": "RTSTRUCT ROI rasterised onto the PET grid",
+    "nifti": "NIfTI mask, nearest neighbour onto the PET grid",
+}
 
 
 def read_pet(path: Path, *, suv_scale: float | None = None, weight_kg: float | None = None) -> Any:
     """Volume reader for the import engine: the exam's PET in SUVbw."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    pet, data, note = pet_suv(path, suv_scale=suv_scale, weight_kg=weight_kg)
-    return LoadedVolume(data=data, affine=pet.affine, notes=(f"DICOM PET series; {note}",))
+    pet = exam_pet(path, suv_scale=suv_scale, weight_kg=weight_kg)
+    return LoadedVolume(
+        data=pet.suv, affine=pet.series.affine, notes=(f"DICOM PET series; {pet.note}",)
+    )
 
 
 def read_ct(path: Path) -> Any:
     """Volume reader for the import engine: the exam's CT in HU on its own grid."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    exam = _exam(path)
-    if exam.ct is None:
-        groups = group_series(exam.files)
-        frame = str(getattr(_first_pet_header(groups, exam.folder), "FrameOfReferenceUID", ""))
-        exam.ct = read_series(
-            pick_series(groups, "CT", exam.folder, frame_of_reference=frame), exam.folder
-        )
-    return LoadedVolume(data=exam.ct.data, affine=exam.ct.affine, notes=("DICOM CT series, HU",))
-
-
-def _first_pet_header(groups: dict[str, Any], folder: Path) -> Any:
-    return pick_series(groups, "PT", folder).headers[0]
+    ct = exam_ct(path)
+    return LoadedVolume(data=ct.data, affine=ct.affine, notes=("DICOM CT series, HU",))
 
 
 def read_mask(path: Path, *, lesion: str) -> Any:
     """Volume reader for the import engine: one lesion's mask on the PET grid (uint8)."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    exam = _exam(path)
-    pet = _pet(exam)
-    if exam.masks is None:
-        sources = find_mask_sources(exam.files, exam.folder)
-        exam.masks, exam.mask_format = read_masks(sources, pet.data.shape, pet.affine, exam.folder)
-    if lesion not in exam.masks:
-        raise UserError(f"{exam.folder}: no lesion mask named {lesion!r}")
-    how = {
-        "seg": "DICOM SEG segment, nearest neighbour onto the PET grid",
-        "rtstruct": "RTSTRUCT ROI rasterised onto the PET grid",
-        "nifti": "NIfTI mask, nearest neighbour onto the PET grid",
-    }[exam.mask_format]
-    mask = exam.masks[lesion].astype(np.uint8)
-    return LoadedVolume(data=mask, affine=pet.affine, notes=(f"{how} ({lesion!r})",))
+    masks, kind = exam_masks(path)
+    if lesion not in masks:
+        raise UserError(f"{path}: no lesion mask named {lesion!r}")
+    affine = exam_pet_grid(path)
+    note = f"{_MASK_NOTES[kind]} ({lesion!r})"
+    return LoadedVolume(data=masks[lesion].astype(np.uint8), affine=affine, notes=(note,))
 
 
 # --------------------------------------------------------------------------- export

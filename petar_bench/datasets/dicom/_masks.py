@@ -5,7 +5,8 @@ CT (or any other grid in the same frame) lands where it belongs:
 
 - NIfTI and SEG: nearest neighbour (each PET voxel centre takes the value of the mask voxel
   it falls in; outside the mask's grid is background). One file per lesion (NIfTI, the file
-  name is the lesion id) or one segment per lesion (SEG, SegmentLabel).
+  name is the lesion id) or one segment per lesion (SEG, SegmentLabel); a FRACTIONAL SEG
+  counts from 0.5.
 - RTSTRUCT: one ROI per lesion (ROIName). Each CLOSED_PLANAR contour is filled on the PET
   slice nearest its plane (within half the larger of the PET slice step and the contour
   spacing); a PET voxel is inside when its centre is inside the polygon or on its edge
@@ -76,7 +77,8 @@ def masks_from_seg(path: Path, shape: tuple[int, ...], affine: np.ndarray) -> di
     try:
         seg = hd.seg.segread(str(path))
         numbers = list(seg.segment_numbers)
-        volume = seg.get_volume(combine_segments=False, dtype=np.uint8)
+        # float: FRACTIONAL segments come back in [0, 1]; a voxel is in at >= 0.5.
+        volume = seg.get_volume(combine_segments=False, dtype=np.float32)
     except Exception as exc:
         raise UserError(f"{path}: unreadable DICOM SEG ({_reason(exc)})") from None
     # highdicom volumes index (slice, row, column[, segment]) with an LPS affine.
@@ -85,7 +87,7 @@ def masks_from_seg(path: Path, shape: tuple[int, ...], affine: np.ndarray) -> di
     masks = {}
     for index, number in enumerate(numbers):
         label = seg.get_segment_description(number).segment_label
-        data = array[..., index] > 0 if array.ndim == 4 else array > 0
+        data = (array[..., index] if array.ndim == 4 else array) >= 0.5
         masks[lesion_id(str(label))] = nearest_onto(data, seg_affine, shape, affine)
     return masks
 
