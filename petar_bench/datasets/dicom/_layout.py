@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from petar_bench.datasets.dicom._exam import exam_ct, exam_masks, exam_pet, exam_pet_grid
-from petar_bench.datasets.dicom._masks import find_mask_sources, lesion_id
+from petar_bench.datasets.dicom._masks import find_mask_sources, safe_id
 from petar_bench.datasets.dicom._series import group_series, has_preamble, pick_series, scan_folder
 from petar_bench.errors import UserError
 
@@ -146,14 +146,14 @@ def _exam_info(folder: Path) -> _ExamInfo:
 def _mask_names(sources: dict[str, list[Path]]) -> set[str]:
     from petar_bench.datasets.dicom._series import _pydicom
 
-    names = {lesion_id(p.name.split(".nii")[0]) for p in sources["nifti"]}
+    names = {safe_id(p.name.split(".nii")[0]) for p in sources["nifti"]}
     pydicom = _pydicom()
     for path in sources["seg"]:
         ds = pydicom.dcmread(str(path), stop_before_pixels=True)
-        names |= {lesion_id(str(s.SegmentLabel)) for s in ds.SegmentSequence}
+        names |= {safe_id(str(s.SegmentLabel)) for s in ds.SegmentSequence}
     for path in sources["rtstruct"]:
         ds = pydicom.dcmread(str(path))
-        names |= {lesion_id(str(r.ROIName)) for r in ds.StructureSetROISequence}
+        names |= {safe_id(str(r.ROIName)) for r in ds.StructureSetROISequence}
     return names
 
 
@@ -205,7 +205,7 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
         if exam is None or name is None:
             yield Skip(origin, f"{origin}: needs an exam_id and a lesion_id", "missing-id")
             continue
-        lesion = lesion_id(name)
+        lesion = safe_id(name)
         folder = src / exam
         where = f"{origin} (exam {exam!r}, lesion {lesion!r})"
         if not folder.is_dir():
@@ -302,7 +302,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
 
     rows = []
     for exam_id, records in job.exams():
-        folder = lesion_id(exam_id)
+        folder = safe_id(exam_id)
         pet, affine = job.load(records[0].pet_path)
         ct, ct_affine = job.load(records[0].ct_path)
         masks = {}
@@ -310,7 +310,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
             mask, mask_affine = job.lesion_mask(record)
             if mask.shape != pet.shape or not np.allclose(mask_affine, affine, atol=1e-3):
                 raise UserError(f"lesion {record.sample_id!r}: mask is not on the PET grid")
-            masks[lesion_id(record.lesion_id)] = mask > 0
+            masks[safe_id(record.lesion_id)] = mask > 0
         export_exam(
             job.output / folder,
             pet_suv=np.asarray(pet, dtype=np.float32),
@@ -328,7 +328,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
             rows.append(
                 {
                     "exam_id": folder,
-                    "lesion_id": lesion_id(record.lesion_id),
+                    "lesion_id": safe_id(record.lesion_id),
                     "sample_id": record.sample_id,
                     "patient_id": record.patient_id,
                     "tracer": record.tracer,

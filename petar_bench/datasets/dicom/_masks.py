@@ -29,7 +29,7 @@ from petar_bench.errors import UserError
 _ON_EDGE = 1e-2  # voxel units: contour points round-tripped through float32 / DS strings
 
 
-def lesion_id(name: str) -> str:
+def safe_id(name: str) -> str:
     """A file-system and id friendly lesion id from a label or ROI name."""
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip()).strip("_.")
     return text or "lesion"
@@ -62,7 +62,7 @@ def masks_from_nifti(
     masks = {}
     for path in sorted(paths):
         data, mask_affine, _ = load_nifti(path)
-        name = lesion_id(path.name.split(".nii")[0])
+        name = safe_id(path.name.split(".nii")[0])
         masks[name] = nearest_onto(np.asarray(data) > 0, mask_affine, shape, affine)
     return masks
 
@@ -88,7 +88,7 @@ def masks_from_seg(path: Path, shape: tuple[int, ...], affine: np.ndarray) -> di
     for index, number in enumerate(numbers):
         label = seg.get_segment_description(number).segment_label
         data = (array[..., index] if array.ndim == 4 else array) >= 0.5
-        masks[lesion_id(str(label))] = nearest_onto(data, seg_affine, shape, affine)
+        masks[safe_id(str(label))] = nearest_onto(data, seg_affine, shape, affine)
     return masks
 
 
@@ -114,7 +114,7 @@ def masks_from_rtstruct(
             points = np.asarray([float(v) for v in item.ContourData]).reshape(-1, 3)
             homogeneous = np.c_[points, np.ones(len(points))]
             polygons.append((to_voxel @ homogeneous.T)[:3].T)
-        name = lesion_id(names.get(number, f"roi{number}"))
+        name = safe_id(names.get(number, f"roi{number}"))
         masks[name] = rasterise(polygons, shape)
     return masks
 
