@@ -104,7 +104,7 @@ def _demo() -> DatasetHandle:
 
 @datasets.register(
     "petarseg-11k",
-    description=f"PETARSeg-11K (real, gated): a local copy with a manifest.json at ${PETARSEG_ENV}",
+    description=f"PETARSeg-11K (real, gated): a 'data import' copy at ${PETARSEG_ENV}",
     needs=("import",),
 )
 def _petarseg() -> DatasetHandle:

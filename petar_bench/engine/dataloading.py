@@ -67,7 +67,7 @@ class LesionDataset:
         return state
 
 
-_VOLUME_FIELDS = ("pet", "ct", "mask")
+_VOLUME_FIELDS = ("pet", "ct", "mask", "ct_native")
 
 
 def collate_samples(items: list[LoadedSample]) -> list[LoadedSample]:
@@ -90,11 +90,22 @@ def _to_tensors(sample: LoadedSample) -> LoadedSample:
         return sample
     moved: dict[str, Any] = {}  # tensors ride in the array fields until _to_arrays
     for name in _VOLUME_FIELDS:
+        value = getattr(sample.input, name)
+        if value is None:
+            continue
         try:
-            moved[name] = torch.from_numpy(getattr(sample.input, name))
+            moved[name] = torch.from_numpy(value)
         except (TypeError, ValueError):  # e.g. big-endian data: send it pickled instead
             continue
+    _keep_ct_identity(sample.input, moved)
     return replace(sample, input=replace(sample.input, **moved))
+
+
+def _keep_ct_identity(lesion: LesionInput, moved: dict[str, Any]) -> None:
+    """A same-grid CT is one array seen as `ct` and `ct_native`: keep it one object (one
+    transfer, and `ct_resampled` stays False)."""
+    if lesion.ct_native is lesion.ct and "ct" in moved:
+        moved["ct_native"] = moved["ct"]
 
 
 def _to_arrays(sample: LoadedSample) -> LoadedSample:
@@ -103,8 +114,9 @@ def _to_arrays(sample: LoadedSample) -> LoadedSample:
     moved: dict[str, Any] = {}
     for name in _VOLUME_FIELDS:
         value = getattr(sample.input, name)
-        if not isinstance(value, np.ndarray):
+        if value is not None and not isinstance(value, np.ndarray):
             moved[name] = value.numpy()  # shares the tensor's memory, no copy
+    _keep_ct_identity(sample.input, moved)
     return replace(sample, input=replace(sample.input, **moved)) if moved else sample
 
 

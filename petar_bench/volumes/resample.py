@@ -118,15 +118,15 @@ def resample_onto(
     source = np.asarray(data)
     if source.dtype.kind == "b":
         source = source.astype(np.uint8)
-    work = source.astype(np.float32) if order > 0 else source
     out = affine_transform(
-        work,
+        source,
         to_source[:3, :3],
         offset=to_source[:3, 3],
         output_shape=tuple(target_shape),
         order=order,
         mode="constant",
         cval=cval,
+        output=np.float32 if order > 0 else source.dtype,  # no float copy of the input
     )
     if order > 0 and source.dtype.kind in "iu":
         info = np.iinfo(source.dtype)

@@ -83,6 +83,25 @@ def test_import_walkthrough(tiny_dataset, tmp_path: Path) -> None:
         cache=cache,
     )
     assert done.returncode == 0, done.stderr
+    other = tmp_path / "run-constant"
+    done = cli(
+        "run",
+        "--model",
+        "constant",
+        "--dataset",
+        str(out),
+        "--split",
+        split,
+        "--output-dir",
+        str(other),
+        "--metrics",
+        "bleu1,rouge_l",
+        cache=cache,
+    )
+    assert done.returncode == 0, done.stderr
+    done = cli("compare", str(run_dir), str(other), cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "Paired approximate randomization" in done.stdout
     assert cli("data", "verify", str(out), cache=cache).returncode == 0
 
     refs = tmp_path / "refs.jsonl"
@@ -134,6 +153,8 @@ def test_import_walkthrough(tiny_dataset, tmp_path: Path) -> None:
         (["--layout", "folder"], ["unknown layout", "did you mean 'folders'"]),
         (["--workers", "0"], ["--workers must be at least 1"]),
         (["--map", "broken"], ["FIELD=COLUMN"]),
+        (["--components"], ["--components does not apply to the table layout"]),
+        (["--split-column", "s", "--split-file", "f.csv"], ["not both"]),
     ],
 )
 def test_import_mistakes_are_one_line(args, needles, tmp_path: Path) -> None:

@@ -123,3 +123,17 @@ def test_absurd_nifti_scale_factors_are_refused(exam: Path, slope: float) -> Non
     with pytest.raises(UserError, match="scaled.nii.gz") as info:
         VolumeLoader(exam).load(_record(pet_path="scaled.nii.gz"))
     assert "\n" not in str(info.value)
+
+
+def test_dataloader_transfer_keeps_the_native_ct(exam: Path) -> None:
+    import pickle
+
+    from petar_bench.engine.dataloading import LoadedSample, _to_arrays, _to_tensors
+
+    for ct_path, resampled in (("ct.nii.gz", True), ("ct_same.nii.gz", False)):
+        lesion = VolumeLoader(exam).load(_record(ct_path=ct_path))
+        sent = pickle.loads(pickle.dumps(_to_tensors(LoadedSample(0, "s1", lesion))))
+        back = _to_arrays(sent).input
+        assert back.ct_resampled is resampled
+        assert np.array_equal(back.ct_native, lesion.ct_native)
+        assert np.array_equal(back.ct, lesion.ct)

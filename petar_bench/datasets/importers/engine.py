@@ -94,6 +94,7 @@ def run_import(request: ImportRequest) -> ImportResult:
         raise UserError(f"source {str(request.src)!r} does not exist")
     layout = detect_layout(request.src) if request.layout == "auto" else request.layout
     module = layout_module(layout)
+    _check_options(layout, request)
     if request.dry_run:
         return ImportResult(layout=layout, manifest=None)
     split_map = read_split_file(request.split_file) if request.split_file else None
@@ -111,6 +112,7 @@ def dry_run_lines(request: ImportRequest, *, rows: int = 5) -> list[str]:
         raise UserError(f"source {str(request.src)!r} does not exist")
     layout = detect_layout(request.src) if request.layout == "auto" else request.layout
     module = layout_module(layout)
+    _check_options(layout, request)
     options = request.scan_options()
     lines = [f"layout: {layout}" + (" (detected)" if request.layout == "auto" else "")]
     describe = getattr(module, "describe", None)
@@ -131,6 +133,24 @@ def dry_run_lines(request: ImportRequest, *, rows: int = 5) -> list[str]:
             )
     lines.append("dry run: nothing was written")
     return lines
+
+
+def _check_options(layout: str, request: ImportRequest) -> None:
+    """Options a layout would silently ignore are mistakes."""
+    tabular = ("table", "labelmap")
+    misplaced = [
+        name
+        for name, given, allowed in (
+            ("--map", bool(request.mapping), tabular),
+            ("--split-column", request.split_column is not None, tabular),
+            ("--components", request.components, ("labelmap",)),
+        )
+        if given and layout not in allowed
+    ]
+    if misplaced:
+        raise UserError(f"{misplaced[0]} does not apply to the {layout} layout")
+    if request.split_file is not None and request.split_column is not None:
+        raise UserError("give --split-file or --split-column, not both")
 
 
 def _clip(text: str, limit: int = 60) -> str:

@@ -24,7 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from petar_bench.datasets.importers.source import LesionSource, LoadedVolume, read_volume
+from petar_bench.datasets.importers.source import (
+    NIFTI_READER,
+    LesionSource,
+    LoadedVolume,
+    VolumeSource,
+    read_volume,
+)
 from petar_bench.datasets.importers.texts import stated_numbers
 from petar_bench.errors import UserError
 from petar_bench.grid import VolumeGrid, grid_of
@@ -104,7 +110,7 @@ class _ExamWork:
     def _volume(self, lesion: LesionSource, role: str) -> tuple[LoadedVolume, str, list[Problem]]:
         """Read, check and store the PET or CT of a lesion (once per distinct source)."""
         source = lesion.pet if role == "pet" else lesion.ct
-        key = source.key()
+        key = _content_key(source)
         if key in self._loaded:
             return self._loaded[key]
         label = f"{lesion.origin}: {role.upper()} {source.path.name}"
@@ -227,12 +233,20 @@ class _ExamWork:
         return rel
 
 
+def _content_key(source: VolumeSource) -> str:
+    """Lesion folders of one exam each hold a copy of its PET and CT: identical files are
+    read once (a hash costs far less than decompressing and checking a volume)."""
+    if source.reader == NIFTI_READER and source.path.is_file():
+        return f"{NIFTI_READER}|{sha256_file(source.path)}"
+    return source.key()
+
+
 def measure_lesion(
     pet: np.ndarray, mask: np.ndarray, affine: np.ndarray, lesion: LesionSource
 ) -> dict[str, Any]:
     """What the consistency report needs: stated and measured SUVmax, the PET maximum under
     the mask on the stated slice under each numbering convention, and under flipped masks."""
-    values = np.asarray(pet, dtype=np.float64)
+    values = np.asarray(pet)  # indexed under masks only: no whole-volume float copy
     stated_suv, stated_slice = stated_numbers(lesion.reference, dict(lesion.fields))
     ks = np.nonzero(mask.any(axis=(0, 1)))[0]
     nz = mask.shape[2]
