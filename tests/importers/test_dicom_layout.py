@@ -155,6 +155,18 @@ def test_csv_table_with_mapped_columns(exported_dicom: Exported, tmp_path: Path)
     )
     found = list(dicom.scan(src, options))
     assert len(found) == len(rows) and all(isinstance(s, LesionSource) for s in found)
+    # The importer accepts --map and --setting for this layout (a dry run shows the mapping).
+    from petar_bench.datasets.importers.engine import ImportRequest, dry_run_lines
+
+    request = ImportRequest(
+        src=src,
+        output=tmp_path / "out",
+        layout="dicom",
+        mapping=dict(options.mapping),
+        settings=dict(options.settings),
+        dry_run=True,
+    )
+    assert "  lesion_id <- ROI" in dry_run_lines(request)
     # Without a tracer column the radiopharmaceutical in the PET header names it.
     assert [s.tracer for s in found] == [r["tracer"] for r in rows]
     assert found[0].patient_id == rows[0]["patient_id"]  # PatientID of the PET
