@@ -224,7 +224,8 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
         if problem:
             yield Skip(where, problem.message, problem.code)
             continue
-        tracer = _text(row, columns, "tracer") or options.tracer or info.tracer or "unknown"
+        # --tracer is for sources that do not record it: the PET header comes first.
+        tracer = _text(row, columns, "tracer") or info.tracer or options.tracer or "unknown"
         yield LesionSource(
             patient_id=_text(row, columns, "patient_id") or info.patient_id or exam,
             exam_id=exam,
