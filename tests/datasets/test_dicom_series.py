@@ -155,6 +155,20 @@ def test_two_pet_series_are_refused_but_nac_is_set_aside(
         _series(folder)
 
 
+def test_mixed_modalities_in_one_series_are_refused(
+    exported: tuple[Path, tuple], tmp_path: Path
+) -> None:
+    folder = _copy(exported, tmp_path)
+    pet_uid = pydicom.dcmread(str(_pet_files(folder)[0][1])).SeriesInstanceUID
+    path = next((folder / "CT").iterdir())
+    ds = pydicom.dcmread(str(path))
+    ds.SeriesInstanceUID = pet_uid
+    ds.save_as(str(path))
+    with pytest.raises(UserError, match="mixed series") as info:
+        _series(folder)
+    assert str(folder) in str(info.value) and "\n" not in str(info.value)
+
+
 def test_mixed_orientation_is_refused(exported: tuple[Path, tuple], tmp_path: Path) -> None:
     folder = _copy(exported, tmp_path)
     path = _pet_files(folder)[2][1]

@@ -114,6 +114,11 @@ def group_series(files: Iterable[tuple[Path, Any]]) -> dict[str, SeriesFiles]:
         uid = str(getattr(header, "SeriesInstanceUID", "") or "")
         modality = str(getattr(header, "Modality", "") or "").upper()
         series = groups.setdefault(uid, SeriesFiles(modality, uid))
+        if modality != series.modality:
+            raise UserError(
+                f"{path}: Modality {modality} in series {uid} whose other files are "
+                f"{series.modality} (mixed series)"
+            )
         series.headers.append(header)
         series.paths.append(path)
     return groups
