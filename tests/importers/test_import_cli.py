@@ -33,6 +33,7 @@ def _one_line_error(out: subprocess.CompletedProcess[str], *needles: str) -> Non
         assert needle in lines[0]
 
 
+@pytest.mark.slow
 def test_import_walkthrough(tiny_dataset, tmp_path: Path) -> None:
     root, _ = tiny_dataset
     cache = tmp_path / "cache"

@@ -13,9 +13,7 @@ from petar_bench.errors import UserError
 from petar_bench.records import LesionRecord
 from petar_bench.volumes.lesion import VolumeLoader
 
-PET_AFFINE = np.array(
-    [[4.0, 0, 0, -20.0], [0, 4.0, 0, -16.0], [0, 0, 4.0, -100.0], [0, 0, 0, 1]]
-)
+PET_AFFINE = np.array([[4.0, 0, 0, -20.0], [0, 4.0, 0, -16.0], [0, 0, 4.0, -100.0], [0, 0, 0, 1]])
 
 
 def _save(path: Path, data: np.ndarray, affine: np.ndarray) -> None:
@@ -26,8 +24,14 @@ def _record(**paths: str) -> LesionRecord:
     base = {"pet_path": "pet.nii.gz", "ct_path": "ct.nii.gz", "mask_path": "mask.nii.gz"}
     base.update(paths)
     return LesionRecord(
-        sample_id="s1", patient_id="p", exam_id="e", lesion_id="1", tracer="FDG",
-        split="test", reference="x", **base,
+        sample_id="s1",
+        patient_id="p",
+        exam_id="e",
+        lesion_id="1",
+        tracer="FDG",
+        split="test",
+        reference="x",
+        **base,
     )
 
 
