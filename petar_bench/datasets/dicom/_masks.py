@@ -38,20 +38,15 @@ def safe_id(name: str) -> str:
 def nearest_onto(
     data: np.ndarray, affine: np.ndarray, shape: tuple[int, ...], target_affine: np.ndarray
 ) -> np.ndarray:
-    """`data` (on `affine`) sampled by nearest neighbour at the voxel centres of a target grid."""
-    if data.shape == tuple(shape) and np.allclose(affine, target_affine, atol=1e-3):
-        return np.asarray(data)
-    to_source = np.linalg.inv(affine) @ target_affine
-    out = np.zeros(shape, dtype=data.dtype)
-    i, j = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
-    for k in range(shape[2]):
-        points = np.stack([i, j, np.full_like(i, k), np.ones_like(i)]).reshape(4, -1)
-        src = np.rint(to_source @ points)[:3].astype(np.int64)
-        inside = np.all((src >= 0) & (src < np.array(data.shape)[:, None]), axis=0)
-        plane = np.zeros(points.shape[1], dtype=data.dtype)
-        plane[inside] = data[src[0, inside], src[1, inside], src[2, inside]]
-        out[:, :, k] = plane.reshape(i.shape)
-    return out
+    """A boolean mask (on `affine`) sampled by nearest neighbour at the voxel centres of a
+    target grid, through world coordinates (the importer's resampling, order 0)."""
+    from petar_bench.volumes.resample import resample_onto
+
+    mask = np.asarray(data, dtype=bool)
+    if mask.shape == tuple(shape) and np.allclose(affine, target_affine, atol=1e-3):
+        return mask
+    target = (int(shape[0]), int(shape[1]), int(shape[2]))
+    return resample_onto(mask, affine, target, target_affine, order=0, cval=0) > 0
 
 
 def masks_from_nifti(
