@@ -14,7 +14,10 @@ the maximum).
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,34 +87,65 @@ def test_import_records_the_conversion(imported: Path) -> None:
     assert any("SEG" in note for note in mask.notes)
 
 
-def test_run_measure_on_the_import(imported: Path, tiny_dataset, tmp_path: Path) -> None:
-    """`run --model measure` through the engine, on the import and on the original."""
+def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "PETAR_BENCH_CACHE": str(cache)}
+    return subprocess.run(
+        [sys.executable, "-m", "petar_bench", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_command_line_walkthrough(tiny_dataset, tmp_path: Path) -> None:
+    """`data export --layout dicom`, a dry run, `data import`, then `run --model measure` on
+    the import states what it states on the original (SUVmax, slice, size)."""
     from rich.console import Console
 
     from petar_bench.engine import RunRequest, run_benchmark
     from petar_bench.fileio import read_jsonl
 
     root, _ = tiny_dataset
-    back = read_manifest(imported)
-    split = back.records[0].split
-    texts = {}
-    for name, dataset in (("imported", imported), ("original", root)):
-        request = RunRequest(
-            model="measure",
-            dataset=str(dataset),
-            split=split,
-            output_dir=tmp_path / name,
-            score=False,
-        )
-        run_benchmark(request, console=Console(quiet=True))
-        rows = read_jsonl(tmp_path / name / "predictions.jsonl")
-        texts[name] = {row["sample_id"]: row["prediction"] for row in rows}
-    shared = set(texts["imported"]) & set(texts["original"])
-    assert shared == set(texts["imported"])
+    cache, src, out = tmp_path / "cache", tmp_path / "src", tmp_path / "imported"
+    args = ["--layout", "dicom", "--patients", "1", "--ct-spacing", "1.5,1.5,4"]
+    done = _cli("data", "export", str(root), "--output", str(src), *args, cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "SYNTHETIC" in done.stdout and (src / "dicom_findings.csv").is_file()
+
+    # The dry run and a wrong setting, in process (the command line is one call each):
+    from petar_bench.datasets.importers.engine import dry_run_lines
+    from petar_bench.errors import UserError
+
+    lines = dry_run_lines(ImportRequest(src=src, output=out, dry_run=True))
+    assert "layout: dicom (detected)" in lines and "  lesion_id <- lesion_id" in lines
+    with pytest.raises(UserError, match=r"^setting weight_kg='x' is not a number$"):
+        run_import(ImportRequest(src=src, output=tmp_path / "x", settings={"weight_kg": "x"}))
+
+    done = _cli("data", "import", str(src), "--output", str(out), cache=cache)
+    assert done.returncode == 0, done.stderr
+    assert "skipped 0" in done.stdout
+    split = read_manifest(out).records[0].split
+    run_dir = tmp_path / "run"
+    done = _cli(
+        "run", "--model", "measure", "--dataset", str(out), "--split", split,
+        "--output-dir", str(run_dir), "--no-score", cache=cache,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = {r["sample_id"]: r["prediction"] for r in read_jsonl(run_dir / "predictions.jsonl")}
+    request = RunRequest(
+        model="measure", dataset=str(root), split=split, output_dir=tmp_path / "o", score=False
+    )
+    run_benchmark(request, console=Console(quiet=True))
+    original = {
+        r["sample_id"]: r["prediction"] for r in read_jsonl(tmp_path / "o" / "predictions.jsonl")
+    }
+    assert imported and set(imported) <= set(original)
     numbers = re.compile(r"SUVmax[^0-9]*([0-9.]+)|slice[^0-9]*(\d+)|(\d+) ?mm", re.IGNORECASE)
-    for sample in shared:
-        want = numbers.findall(texts["original"][sample])
-        assert want and numbers.findall(texts["imported"][sample]) == want, sample
+    for sample, text in imported.items():
+        want = numbers.findall(original[sample])
+        assert want and numbers.findall(text) == want, sample
 
 
 def test_an_exam_not_in_bqml_is_skipped_naming_it(exported, tmp_path: Path) -> None:

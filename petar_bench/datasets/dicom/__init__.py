@@ -10,6 +10,7 @@ attributes read and the vendor caveats.
 """
 
 from petar_bench.datasets.dicom._convert import ConvertedExam, convert_exam, tracer_name
+from petar_bench.datasets.dicom._exam import PetSuv, exam_ct, exam_masks, exam_pet
 from petar_bench.datasets.dicom._export import (
     MASK_FORMATS,
     Acquisition,
@@ -22,7 +23,6 @@ from petar_bench.datasets.dicom._layout import (
     describe,
     detect,
     export,
-    pet_suv,
     read_ct,
     read_mask,
     read_pet,
@@ -51,6 +51,7 @@ __all__ = [
     "Acquisition",
     "ConvertedExam",
     "ExportedExam",
+    "PetSuv",
     "SeriesVolume",
     "SuvParameters",
     "acquisition_for",
@@ -65,7 +66,9 @@ __all__ = [
     "masks_from_rtstruct",
     "masks_from_seg",
     "nearest_onto",
-    "pet_suv",
+    "exam_ct",
+    "exam_masks",
+    "exam_pet",
     "pick_series",
     "rasterise",
     "read_ct",

@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from petar_bench.datasets.dicom._masks import find_mask_sources, read_masks
-from petar_bench.datasets.dicom._series import group_series, pick_series, read_series, scan_folder
-from petar_bench.datasets.dicom._suv import suv_parameters
+from petar_bench.datasets.dicom._exam import exam_ct, exam_masks, exam_pet
+from petar_bench.datasets.dicom._series import SeriesVolume
 from petar_bench.errors import UserError
 
 CONVERSION_SCHEMA_VERSION = 1
@@ -111,12 +110,6 @@ def _write_nifti(path: Path, data: np.ndarray, affine: np.ndarray, description: 
         raise
 
 
-def _ct_values(data: np.ndarray) -> np.ndarray:
-    rounded = np.rint(data)
-    exact = np.array_equal(rounded, data) and data.min() >= -32768 and data.max() <= 32767
-    return rounded.astype(np.int16) if exact else data.astype(np.float32)
-
-
 def convert_exam(
     exam_dir: Path,
     out_dir: Path,
@@ -130,6 +123,8 @@ def convert_exam(
     values into SUV (the SUV attributes are then not read). `weight_kg` replaces a missing or
     wrong PatientWeight. Every refusal is a one-line UserError naming the folder.
     """
+    from petar_bench.fileio import atomic_write_json
+
     exam_dir, out_dir = Path(exam_dir), Path(out_dir)
     if not exam_dir.is_dir():
         raise UserError(f"exam folder {str(exam_dir)!r} does not exist")
@@ -137,46 +132,37 @@ def convert_exam(
     reused = _reusable(out_dir, listing)
     if reused is not None:
         return reused
-    files = scan_folder(exam_dir)
-    groups = group_series(files)
-    pet = read_series(pick_series(groups, "PT", exam_dir), exam_dir)
-    ct = read_series(
-        pick_series(groups, "CT", exam_dir, frame_of_reference=pet.frame_of_reference_uid),
-        exam_dir,
-    )
-    where = f"{exam_dir}: PET series"
-    if suv_scale is not None:
-        if not suv_scale > 0:
-            raise UserError(f"suv_scale must be positive, got {suv_scale!r}")
-        factor, suv_meta = float(suv_scale), {"suv_factor": float(suv_scale), "given": True}
-    else:
-        params = suv_parameters(pet.header, pet.acquisition_times, where, weight_kg=weight_kg)
-        factor, suv_meta = params.factor, params.as_dict()
-    suv = (pet.data * factor).astype(np.float32)
-    masks, mask_format = read_masks(
-        find_mask_sources(files, exam_dir), suv.shape, pet.affine, exam_dir
-    )
+    pet = exam_pet(exam_dir, suv_scale=suv_scale, weight_kg=weight_kg)
+    ct = exam_ct(exam_dir)
+    masks, mask_format = exam_masks(exam_dir)
     for name, mask in masks.items():
         if not mask.any():
             raise UserError(f"{exam_dir}: lesion mask {name!r} is empty on the PET grid")
-    _write_nifti(out_dir / "pet.nii.gz", suv, pet.affine, "PET SUVbw from DICOM")
-    _write_nifti(out_dir / "ct.nii.gz", _ct_values(ct.data), ct.affine, "CT HU from DICOM")
+    affine = pet.series.affine
+    _write_nifti(out_dir / "pet.nii.gz", pet.suv, affine, "PET SUVbw from DICOM")
+    _write_nifti(out_dir / "ct.nii.gz", ct.data, ct.affine, "CT HU from DICOM")
     mask_rel = {name: f"masks/{name}.nii.gz" for name in masks}
     for name, mask in masks.items():
-        _write_nifti(out_dir / mask_rel[name], mask.astype(np.uint8), pet.affine, "lesion mask")
+        _write_nifti(out_dir / mask_rel[name], mask.astype(np.uint8), affine, "lesion mask")
     meta = {
         "schema_version": CONVERSION_SCHEMA_VERSION,
         "source": listing,
-        "patient_id": str(getattr(pet.header, "PatientID", "") or ""),
-        "study_uid": str(getattr(pet.header, "StudyInstanceUID", "") or ""),
-        "tracer": tracer_name(pet.header),
-        "pet": {"series_uid": pet.series_uid, "shape": list(suv.shape), "spacing_mm": pet.spacing},
-        "ct": {"series_uid": ct.series_uid, "shape": list(ct.data.shape), "spacing_mm": ct.spacing},
-        "suv": suv_meta,
+        "patient_id": str(getattr(pet.series.header, "PatientID", "") or ""),
+        "study_uid": str(getattr(pet.series.header, "StudyInstanceUID", "") or ""),
+        "tracer": tracer_name(pet.series.header),
+        "pet": _series_meta(pet.series),
+        "ct": _series_meta(ct),
+        "suv": pet.parameters,
         "mask_format": mask_format,
         "masks": mask_rel,
     }
-    from petar_bench.fileio import atomic_write_json
-
     atomic_write_json(out_dir / METADATA_NAME, meta)
     return _paths(out_dir, meta)
+
+
+def _series_meta(series: SeriesVolume) -> dict[str, Any]:
+    return {
+        "series_uid": series.series_uid,
+        "shape": list(series.data.shape),
+        "spacing_mm": list(series.spacing),
+    }

@@ -24,31 +24,22 @@ exam are read once however many lesions it has.
 from __future__ import annotations
 
 import csv
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from petar_bench.datasets.dicom._masks import find_mask_sources, lesion_id, read_masks
-from petar_bench.datasets.dicom._series import (
-    SeriesVolume,
-    group_series,
-    has_preamble,
-    pick_series,
-    read_series,
-    scan_folder,
-)
-from petar_bench.datasets.dicom._suv import SuvParameters, suv_parameters
+from petar_bench.datasets.dicom._exam import exam_ct, exam_masks, exam_pet, exam_pet_grid
+from petar_bench.datasets.dicom._masks import find_mask_sources, safe_id
+from petar_bench.datasets.dicom._series import group_series, has_preamble, pick_series, scan_folder
 from petar_bench.errors import UserError
 
 NAME = "dicom"
 FINDINGS_STEM = "dicom_findings"
 READER = "petar_bench.datasets.dicom"
 REQUIRED = ("exam_id", "lesion_id", "reference")
-_CACHED_EXAMS = 2
 
 
 # --------------------------------------------------------------------------- detect / scan
@@ -155,14 +146,14 @@ def _exam_info(folder: Path) -> _ExamInfo:
 def _mask_names(sources: dict[str, list[Path]]) -> set[str]:
     from petar_bench.datasets.dicom._series import _pydicom
 
-    names = {lesion_id(p.name.split(".nii")[0]) for p in sources["nifti"]}
+    names = {safe_id(p.name.split(".nii")[0]) for p in sources["nifti"]}
     pydicom = _pydicom()
     for path in sources["seg"]:
         ds = pydicom.dcmread(str(path), stop_before_pixels=True)
-        names |= {lesion_id(str(s.SegmentLabel)) for s in ds.SegmentSequence}
+        names |= {safe_id(str(s.SegmentLabel)) for s in ds.SegmentSequence}
     for path in sources["rtstruct"]:
         ds = pydicom.dcmread(str(path))
-        names |= {lesion_id(str(r.ROIName)) for r in ds.StructureSetROISequence}
+        names |= {safe_id(str(r.ROIName)) for r in ds.StructureSetROISequence}
     return names
 
 
@@ -214,7 +205,7 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
         if exam is None or name is None:
             yield Skip(origin, f"{origin}: needs an exam_id and a lesion_id", "missing-id")
             continue
-        lesion = lesion_id(name)
+        lesion = safe_id(name)
         folder = src / exam
         where = f"{origin} (exam {exam!r}, lesion {lesion!r})"
         if not folder.is_dir():
@@ -233,7 +224,8 @@ def scan(src: Path, options: Any) -> Iterator[Any]:
         if problem:
             yield Skip(where, problem.message, problem.code)
             continue
-        tracer = _text(row, columns, "tracer") or options.tracer or info.tracer or "unknown"
+        # --tracer is for sources that do not record it: the PET header comes first.
+        tracer = _text(row, columns, "tracer") or info.tracer or options.tracer or "unknown"
         yield LesionSource(
             patient_id=_text(row, columns, "patient_id") or info.patient_id or exam,
             exam_id=exam,
@@ -261,122 +253,41 @@ def describe(src: Path, options: Any) -> list[str]:
 
 # --------------------------------------------------------------------------- readers
 
-
-@dataclass
-class _Exam:
-    folder: Path
-    files: list[tuple[Path, Any]]
-    pet: SeriesVolume | None = None
-    ct: SeriesVolume | None = None
-    masks: dict[str, np.ndarray] | None = None
-    mask_format: str = ""
-    suv: dict[tuple[Any, ...], tuple[np.ndarray, str]] = field(default_factory=dict)
-
-
-_EXAMS: OrderedDict[str, _Exam] = OrderedDict()
-
-
-def _exam(folder: Path) -> _Exam:
-    key = str(Path(folder).resolve())
-    if key in _EXAMS:
-        _EXAMS.move_to_end(key)
-        return _EXAMS[key]
-    exam = _Exam(Path(folder), scan_folder(Path(folder)))
-    _EXAMS[key] = exam
-    while len(_EXAMS) > _CACHED_EXAMS:
-        _EXAMS.popitem(last=False)
-    return exam
-
-
-def _pet(exam: _Exam) -> SeriesVolume:
-    if exam.pet is None:
-        series = pick_series(group_series(exam.files), "PT", exam.folder)
-        exam.pet = read_series(series, exam.folder)
-    return exam.pet
-
-
-def pet_suv(
-    exam_dir: Path, *, suv_scale: float | None = None, weight_kg: float | None = None
-) -> tuple[SeriesVolume, np.ndarray, str]:
-    """The exam's PET series, its SUVbw array (float32) and a note saying how it was made."""
-    exam = _exam(exam_dir)
-    pet = _pet(exam)
-    key = (suv_scale, weight_kg)
-    if key not in exam.suv:
-        where = f"{exam.folder}: PET series"
-        if suv_scale is not None:
-            if not suv_scale > 0:
-                raise UserError(f"suv_scale must be positive, got {suv_scale!r}")
-            factor, note = float(suv_scale), f"x{suv_scale:g} to SUV (the given suv_scale)"
-        else:
-            params = suv_parameters(pet.header, pet.acquisition_times, where, weight_kg=weight_kg)
-            factor, note = params.factor, suv_note(params)
-        exam.suv[key] = ((pet.data * factor).astype(np.float32), note)
-    data, note = exam.suv[key]
-    return pet, data, note
-
-
-def suv_note(params: SuvParameters) -> str:
-    decay = (
-        f"dose {params.dose_bq / 1e6:.1f} MBq decayed {params.delay_s / 60:.1f} min to "
-        f"{params.decayed_dose_bq / 1e6:.1f} MBq"
-        if params.decay_correction == "START"
-        else f"dose {params.dose_bq / 1e6:.1f} MBq, not decayed"
-    )
-    return (
-        f"converted from {params.units} to SUVbw (DecayCorrection {params.decay_correction}, "
-        f"{decay}, weight {params.weight_kg:g} kg, scan start from {params.reference_source})"
-    )
+_MASK_NOTES = {
+    "seg": "DICOM SEG segment, nearest neighbour onto the PET grid",
+    "rtstruct": "RTSTRUCT ROI rasterised onto the PET grid",
+    "nifti": "NIfTI mask, nearest neighbour onto the PET grid",
+}
 
 
 def read_pet(path: Path, *, suv_scale: float | None = None, weight_kg: float | None = None) -> Any:
     """Volume reader for the import engine: the exam's PET in SUVbw."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    pet, data, note = pet_suv(path, suv_scale=suv_scale, weight_kg=weight_kg)
-    return LoadedVolume(data=data, affine=pet.affine, notes=(f"DICOM PET series; {note}",))
+    pet = exam_pet(path, suv_scale=suv_scale, weight_kg=weight_kg)
+    return LoadedVolume(
+        data=pet.suv, affine=pet.series.affine, notes=(f"DICOM PET series; {pet.note}",)
+    )
 
 
 def read_ct(path: Path) -> Any:
     """Volume reader for the import engine: the exam's CT in HU on its own grid."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    exam = _exam(path)
-    if exam.ct is None:
-        groups = group_series(exam.files)
-        frame = str(getattr(_first_pet_header(groups, exam.folder), "FrameOfReferenceUID", ""))
-        exam.ct = read_series(
-            pick_series(groups, "CT", exam.folder, frame_of_reference=frame), exam.folder
-        )
-    data = exam.ct.data
-    rounded = np.rint(data)
-    if np.array_equal(rounded, data) and data.min() >= -32768 and data.max() <= 32767:
-        data = rounded.astype(np.int16)
-    return LoadedVolume(data=data, affine=exam.ct.affine, notes=("DICOM CT series, HU",))
-
-
-def _first_pet_header(groups: dict[str, Any], folder: Path) -> Any:
-    return pick_series(groups, "PT", folder).headers[0]
+    ct = exam_ct(path)
+    return LoadedVolume(data=ct.data, affine=ct.affine, notes=("DICOM CT series, HU",))
 
 
 def read_mask(path: Path, *, lesion: str) -> Any:
     """Volume reader for the import engine: one lesion's mask on the PET grid (uint8)."""
     from petar_bench.datasets.importers.source import LoadedVolume
 
-    exam = _exam(path)
-    pet = _pet(exam)
-    if exam.masks is None:
-        sources = find_mask_sources(exam.files, exam.folder)
-        exam.masks, exam.mask_format = read_masks(sources, pet.data.shape, pet.affine, exam.folder)
-    if lesion not in exam.masks:
-        raise UserError(f"{exam.folder}: no lesion mask named {lesion!r}")
-    how = {
-        "seg": "DICOM SEG segment, nearest neighbour onto the PET grid",
-        "rtstruct": "RTSTRUCT ROI rasterised onto the PET grid",
-        "nifti": "NIfTI mask, nearest neighbour onto the PET grid",
-    }[exam.mask_format]
-    mask = exam.masks[lesion].astype(np.uint8)
-    return LoadedVolume(data=mask, affine=pet.affine, notes=(f"{how} ({lesion!r})",))
+    masks, kind = exam_masks(path)
+    if lesion not in masks:
+        raise UserError(f"{path}: no lesion mask named {lesion!r}")
+    affine = exam_pet_grid(path)
+    note = f"{_MASK_NOTES[kind]} ({lesion!r})"
+    return LoadedVolume(data=masks[lesion].astype(np.uint8), affine=affine, notes=(note,))
 
 
 # --------------------------------------------------------------------------- export
@@ -392,7 +303,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
 
     rows = []
     for exam_id, records in job.exams():
-        folder = lesion_id(exam_id)
+        folder = safe_id(exam_id)
         pet, affine = job.load(records[0].pet_path)
         ct, ct_affine = job.load(records[0].ct_path)
         masks = {}
@@ -400,7 +311,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
             mask, mask_affine = job.lesion_mask(record)
             if mask.shape != pet.shape or not np.allclose(mask_affine, affine, atol=1e-3):
                 raise UserError(f"lesion {record.sample_id!r}: mask is not on the PET grid")
-            masks[lesion_id(record.lesion_id)] = mask > 0
+            masks[safe_id(record.lesion_id)] = mask > 0
         export_exam(
             job.output / folder,
             pet_suv=np.asarray(pet, dtype=np.float32),
@@ -418,7 +329,7 @@ def export(job: Any, *, mask_format: str = "seg") -> None:
             rows.append(
                 {
                     "exam_id": folder,
-                    "lesion_id": lesion_id(record.lesion_id),
+                    "lesion_id": safe_id(record.lesion_id),
                     "sample_id": record.sample_id,
                     "patient_id": record.patient_id,
                     "tracer": record.tracer,

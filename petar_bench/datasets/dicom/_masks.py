@@ -5,7 +5,8 @@ CT (or any other grid in the same frame) lands where it belongs:
 
 - NIfTI and SEG: nearest neighbour (each PET voxel centre takes the value of the mask voxel
   it falls in; outside the mask's grid is background). One file per lesion (NIfTI, the file
-  name is the lesion id) or one segment per lesion (SEG, SegmentLabel).
+  name is the lesion id) or one segment per lesion (SEG, SegmentLabel); a FRACTIONAL SEG
+  counts from 0.5.
 - RTSTRUCT: one ROI per lesion (ROIName). Each CLOSED_PLANAR contour is filled on the PET
   slice nearest its plane (within half the larger of the PET slice step and the contour
   spacing); a PET voxel is inside when its centre is inside the polygon or on its edge
@@ -28,7 +29,7 @@ from petar_bench.errors import UserError
 _ON_EDGE = 1e-2  # voxel units: contour points round-tripped through float32 / DS strings
 
 
-def lesion_id(name: str) -> str:
+def safe_id(name: str) -> str:
     """A file-system and id friendly lesion id from a label or ROI name."""
     text = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip()).strip("_.")
     return text or "lesion"
@@ -37,20 +38,15 @@ def lesion_id(name: str) -> str:
 def nearest_onto(
     data: np.ndarray, affine: np.ndarray, shape: tuple[int, ...], target_affine: np.ndarray
 ) -> np.ndarray:
-    """`data` (on `affine`) sampled by nearest neighbour at the voxel centres of a target grid."""
-    if data.shape == tuple(shape) and np.allclose(affine, target_affine, atol=1e-3):
-        return np.asarray(data)
-    to_source = np.linalg.inv(affine) @ target_affine
-    out = np.zeros(shape, dtype=data.dtype)
-    i, j = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
-    for k in range(shape[2]):
-        points = np.stack([i, j, np.full_like(i, k), np.ones_like(i)]).reshape(4, -1)
-        src = np.rint(to_source @ points)[:3].astype(np.int64)
-        inside = np.all((src >= 0) & (src < np.array(data.shape)[:, None]), axis=0)
-        plane = np.zeros(points.shape[1], dtype=data.dtype)
-        plane[inside] = data[src[0, inside], src[1, inside], src[2, inside]]
-        out[:, :, k] = plane.reshape(i.shape)
-    return out
+    """A boolean mask (on `affine`) sampled by nearest neighbour at the voxel centres of a
+    target grid, through world coordinates (the importer's resampling, order 0)."""
+    from petar_bench.volumes.resample import resample_onto
+
+    mask = np.asarray(data, dtype=bool)
+    if mask.shape == tuple(shape) and np.allclose(affine, target_affine, atol=1e-3):
+        return mask
+    target = (int(shape[0]), int(shape[1]), int(shape[2]))
+    return resample_onto(mask, affine, target, target_affine, order=0, cval=0) > 0
 
 
 def masks_from_nifti(
@@ -61,7 +57,7 @@ def masks_from_nifti(
     masks = {}
     for path in sorted(paths):
         data, mask_affine, _ = load_nifti(path)
-        name = lesion_id(path.name.split(".nii")[0])
+        name = safe_id(path.name.split(".nii")[0])
         masks[name] = nearest_onto(np.asarray(data) > 0, mask_affine, shape, affine)
     return masks
 
@@ -76,7 +72,8 @@ def masks_from_seg(path: Path, shape: tuple[int, ...], affine: np.ndarray) -> di
     try:
         seg = hd.seg.segread(str(path))
         numbers = list(seg.segment_numbers)
-        volume = seg.get_volume(combine_segments=False, dtype=np.uint8)
+        # float: FRACTIONAL segments come back in [0, 1]; a voxel is in at >= 0.5.
+        volume = seg.get_volume(combine_segments=False, dtype=np.float32)
     except Exception as exc:
         raise UserError(f"{path}: unreadable DICOM SEG ({_reason(exc)})") from None
     # highdicom volumes index (slice, row, column[, segment]) with an LPS affine.
@@ -85,8 +82,8 @@ def masks_from_seg(path: Path, shape: tuple[int, ...], affine: np.ndarray) -> di
     masks = {}
     for index, number in enumerate(numbers):
         label = seg.get_segment_description(number).segment_label
-        data = array[..., index] > 0 if array.ndim == 4 else array > 0
-        masks[lesion_id(str(label))] = nearest_onto(data, seg_affine, shape, affine)
+        data = (array[..., index] if array.ndim == 4 else array) >= 0.5
+        masks[safe_id(str(label))] = nearest_onto(data, seg_affine, shape, affine)
     return masks
 
 
@@ -112,7 +109,7 @@ def masks_from_rtstruct(
             points = np.asarray([float(v) for v in item.ContourData]).reshape(-1, 3)
             homogeneous = np.c_[points, np.ones(len(points))]
             polygons.append((to_voxel @ homogeneous.T)[:3].T)
-        name = lesion_id(names.get(number, f"roi{number}"))
+        name = safe_id(names.get(number, f"roi{number}"))
         masks[name] = rasterise(polygons, shape)
     return masks
 

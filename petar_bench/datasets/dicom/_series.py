@@ -57,7 +57,7 @@ class SeriesVolume:
 
     modality: str
     series_uid: str
-    data: np.ndarray  # rescaled values, RAS-canonical axes
+    data: np.ndarray  # rescaled values (int16 when integral, else float32), RAS-canonical axes
     affine: np.ndarray  # voxel -> world, RAS mm
     header: Any  # the first slice's header (shared attributes: units, patient, ...)
     acquisition_times: tuple[datetime | None, ...]
@@ -114,6 +114,11 @@ def group_series(files: Iterable[tuple[Path, Any]]) -> dict[str, SeriesFiles]:
         uid = str(getattr(header, "SeriesInstanceUID", "") or "")
         modality = str(getattr(header, "Modality", "") or "").upper()
         series = groups.setdefault(uid, SeriesFiles(modality, uid))
+        if modality != series.modality:
+            raise UserError(
+                f"{path}: Modality {modality} in series {uid} whose other files are "
+                f"{series.modality} (mixed series)"
+            )
         series.headers.append(header)
         series.paths.append(path)
     return groups
@@ -235,17 +240,25 @@ def read_series(series: SeriesFiles, folder: Path) -> SeriesVolume:
     order, lps_affine = slice_geometry(series, folder)
     first = series.headers[order[0]]
     rows, cols = int(first.Rows), int(first.Columns)
-    stored = np.empty((cols, rows, len(order)), dtype=np.float64)
+    rescale = [_rescale(series.headers[i]) for i in order]
+    # Integral rescales (CT: slope 1, intercept -1024) stay integers; PET becomes float32.
+    integral = all(float(v).is_integer() for pair in rescale for v in pair)
+    stored = np.empty((cols, rows, len(order)), dtype=np.int32 if integral else np.float32)
     for k, index in enumerate(order):
         path = series.paths[index]
         try:
             pixels = pydicom.dcmread(str(path)).pixel_array
         except Exception as exc:
             raise UserError(f"{path}: unreadable DICOM pixel data ({_reason(exc)})") from None
-        header = series.headers[index]
-        slope = float(getattr(header, "RescaleSlope", 1.0) or 1.0)
-        intercept = float(getattr(header, "RescaleIntercept", 0.0) or 0.0)
+        if pixels.shape != (rows, cols):
+            raise UserError(
+                f"{path}: pixel data of shape {pixels.shape}, expected ({rows}, {cols}); "
+                "multi-frame (enhanced) images are not supported"
+            )
+        slope, intercept = rescale[k]
         stored[:, :, k] = pixels.T.astype(np.float64) * slope + intercept
+    if integral and stored.size and stored.min() >= -32768 and stored.max() <= 32767:
+        stored = stored.astype(np.int16)
     data, affine = to_canonical(stored, LPS_TO_RAS @ lps_affine)
     times = tuple(_acquisition_time(h) for h in series.headers)
     return SeriesVolume(
@@ -256,6 +269,15 @@ def read_series(series: SeriesFiles, folder: Path) -> SeriesVolume:
         header=first,
         acquisition_times=times,
         frame_of_reference_uid=_frame_uid(first),
+    )
+
+
+def _rescale(header: Any) -> tuple[float, float]:
+    slope = getattr(header, "RescaleSlope", None)
+    intercept = getattr(header, "RescaleIntercept", None)
+    return (
+        1.0 if slope in (None, "") else float(slope),
+        0.0 if intercept in (None, "") else float(intercept),
     )
 
 

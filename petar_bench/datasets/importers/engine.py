@@ -137,7 +137,7 @@ def dry_run_lines(request: ImportRequest, *, rows: int = 5) -> list[str]:
 
 def _check_options(layout: str, request: ImportRequest) -> None:
     """Options a layout would silently ignore are mistakes."""
-    tabular = ("table", "labelmap")
+    tabular = ("table", "labelmap", "dicom")  # dicom reads a findings table too
     misplaced = [
         name
         for name, given, allowed in (

@@ -22,17 +22,14 @@ from petar_bench.errors import UserError  # noqa: E402
 from petar_bench.records import Manifest  # noqa: E402
 from petar_bench.volumes.lesion import load_nifti  # noqa: E402
 
+Exported = tuple[Path, Path, Manifest]
+
 
 @pytest.fixture(scope="module")
-def exported(
-    small_dataset: tuple[Path, Manifest], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, Path, Manifest]:
-    from petar_bench.datasets.importers.export import export_dataset
-
-    root, manifest = small_dataset
-    out = tmp_path_factory.mktemp("dicom-layout") / "src"
-    export_dataset(str(root), layout="dicom", output=out, patients=2, ct_spacing_mm=(1.5, 1.5, 5.0))
-    return root, out, manifest
+def exported_dicom(exported, tiny_dataset: tuple[Path, Manifest]) -> Exported:
+    """(original root, DICOM export of its first two patients, original manifest)."""
+    root, manifest = tiny_dataset
+    return root, exported("dicom"), manifest
 
 
 def _records(manifest: Manifest, n_patients: int = 2) -> list:
@@ -56,8 +53,8 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def test_detect_and_describe(exported: tuple[Path, Path, Manifest], tmp_path: Path) -> None:
-    _, src, manifest = exported
+def test_detect_and_describe(exported_dicom: Exported, tmp_path: Path) -> None:
+    _, src, manifest = exported_dicom
     assert dicom.detect(src)
     assert not dicom.detect(tmp_path)
     lines = dicom.describe(src, ScanOptions())
@@ -65,8 +62,8 @@ def test_detect_and_describe(exported: tuple[Path, Path, Manifest], tmp_path: Pa
     assert "  exam_id <- exam_id" in lines and "  reference <- reference" in lines
 
 
-def test_scan_yields_every_lesion_with_its_texts(exported: tuple[Path, Path, Manifest]) -> None:
-    _, src, manifest = exported
+def test_scan_yields_every_lesion_with_its_texts(exported_dicom: Exported) -> None:
+    _, src, manifest = exported_dicom
     found = list(dicom.scan(src, ScanOptions()))
     assert all(isinstance(s, LesionSource) for s in found)
     want = {r.sample_id: r for r in _records(manifest)}
@@ -83,8 +80,8 @@ def test_scan_yields_every_lesion_with_its_texts(exported: tuple[Path, Path, Man
         assert source.pet.key() == found[0].pet.key() or source.exam_id != found[0].exam_id
 
 
-def test_readers_give_back_the_volumes(exported: tuple[Path, Path, Manifest]) -> None:
-    root, src, manifest = exported
+def test_readers_give_back_the_volumes(exported_dicom: Exported) -> None:
+    root, src, manifest = exported_dicom
     source = next(s for s in dicom.scan(src, ScanOptions()) if isinstance(s, LesionSource))
     record = next(r for r in manifest.records if r.sample_id == source.id)
     pet_in, affine, _ = load_nifti(root / record.pet_path)
@@ -98,7 +95,7 @@ def test_readers_give_back_the_volumes(exported: tuple[Path, Path, Manifest]) ->
     assert np.array_equal(mask.data > 0, mask_in > 0)
     ct = read_volume(source.ct)
     spacing = np.sqrt((ct.affine[:3, :3] ** 2).sum(axis=0))
-    assert np.allclose(spacing, (1.5, 1.5, 5.0)) and ct.data.dtype == np.int16
+    assert np.allclose(spacing, (1.5, 1.5, 4.0)) and ct.data.dtype == np.int16
 
 
 def _rewrite_findings(src: Path, change) -> None:
@@ -106,11 +103,9 @@ def _rewrite_findings(src: Path, change) -> None:
     _write_csv(path, change(_read_csv(path)))
 
 
-def test_bad_rows_are_skipped_naming_them(
-    exported: tuple[Path, Path, Manifest], tmp_path: Path
-) -> None:
+def test_bad_rows_are_skipped_naming_them(exported_dicom: Exported, tmp_path: Path) -> None:
     src = tmp_path / "src"
-    shutil.copytree(exported[1], src)
+    shutil.copytree(exported_dicom[1], src)
 
     def spoil(rows: list[dict]) -> list[dict]:
         rows[0]["lesion_id"] = "l99"
@@ -127,9 +122,9 @@ def test_bad_rows_are_skipped_naming_them(
     assert "exam folder 'no-such-exam' not found" in skips[2].reason
 
 
-def test_unreadable_exam_is_skipped(exported: tuple[Path, Path, Manifest], tmp_path: Path) -> None:
+def test_unreadable_exam_is_skipped(exported_dicom: Exported, tmp_path: Path) -> None:
     src = tmp_path / "src"
-    shutil.copytree(exported[1], src)
+    shutil.copytree(exported_dicom[1], src)
     exam = sorted(p for p in src.iterdir() if p.is_dir())[0]
     shutil.rmtree(exam / "PT")
     found = list(dicom.scan(src, ScanOptions()))
@@ -138,20 +133,18 @@ def test_unreadable_exam_is_skipped(exported: tuple[Path, Path, Manifest], tmp_p
     assert any(isinstance(s, LesionSource) for s in found)
 
 
-def test_findings_table_is_required(exported: tuple[Path, Path, Manifest], tmp_path: Path) -> None:
+def test_findings_table_is_required(exported_dicom: Exported, tmp_path: Path) -> None:
     src = tmp_path / "src"
-    shutil.copytree(exported[1], src)
+    shutil.copytree(exported_dicom[1], src)
     (src / "dicom_findings.csv").unlink()
     assert not dicom.detect(src)
     with pytest.raises(UserError, match="no dicom_findings.csv"):
         list(dicom.scan(src, ScanOptions()))
 
 
-def test_csv_table_with_mapped_columns(
-    exported: tuple[Path, Path, Manifest], tmp_path: Path
-) -> None:
+def test_csv_table_with_mapped_columns(exported_dicom: Exported, tmp_path: Path) -> None:
     src = tmp_path / "src"
-    shutil.copytree(exported[1], src)
+    shutil.copytree(exported_dicom[1], src)
     rows = _read_csv(src / "dicom_findings.csv")
     renamed = [{"Study": r["exam_id"], "ROI": r["lesion_id"], "Text": r["reference"]} for r in rows]
     (src / "dicom_findings.csv").unlink()
@@ -162,16 +155,28 @@ def test_csv_table_with_mapped_columns(
     )
     found = list(dicom.scan(src, options))
     assert len(found) == len(rows) and all(isinstance(s, LesionSource) for s in found)
+    # The importer accepts --map and --setting for this layout (a dry run shows the mapping).
+    from petar_bench.datasets.importers.engine import ImportRequest, dry_run_lines
+
+    request = ImportRequest(
+        src=src,
+        output=tmp_path / "out",
+        layout="dicom",
+        mapping=dict(options.mapping),
+        settings=dict(options.settings),
+        dry_run=True,
+    )
+    assert "  lesion_id <- ROI" in dry_run_lines(request)
     # Without a tracer column the radiopharmaceutical in the PET header names it.
     assert [s.tracer for s in found] == [r["tracer"] for r in rows]
     assert found[0].patient_id == rows[0]["patient_id"]  # PatientID of the PET
 
 
-def test_suv_scale_setting_replaces_the_header(exported: tuple[Path, Path, Manifest]) -> None:
-    src = exported[1]
+def test_suv_scale_setting_replaces_the_header(exported_dicom: Exported) -> None:
+    src = exported_dicom[1]
     options = ScanOptions(settings={"suv_scale": "0.001"})
     source = next(s for s in dicom.scan(src, options) if isinstance(s, LesionSource))
     scaled = read_volume(source.pet)
-    bqml = dicom.pet_suv(source.pet.path)[0].data  # the rescaled stored values
+    bqml = dicom.exam_pet(source.pet.path).series.data  # the rescaled stored values
     assert "suv_scale" in scaled.notes[0]
     assert np.allclose(scaled.data, (bqml * 0.001).astype(np.float32))
