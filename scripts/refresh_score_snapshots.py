@@ -75,18 +75,21 @@ def _run(model: str, out: Path, options: dict[str, Any]) -> Path:
     return out
 
 
-def make_snapshots(work: Path) -> dict[str, Any]:
-    """Run every snapshot model on the demo test split under `work` and collect the scores.
-    The demo dataset comes from the current PETAR-Bench cache."""
+def make_snapshots(work: Path, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Run the snapshot models (all, or `only` these) on the demo test split under `work` and
+    collect the scores. The demo dataset comes from the current PETAR-Bench cache."""
     from petar_bench import __version__
-    from petar_bench.baselines.lamed.tiny import make_tiny_checkpoint
     from petar_bench.datasets.catalog import ensure_demo
 
     handle = ensure_demo()
-    models = {m: _scores(_run(m, work / m, {})) for m in NONNEURAL}
-    weights = make_tiny_checkpoint(work / "tiny-ckpt", seed=TINY_SEED)
-    tiny = _run("petar-4b", work / TINY, {"weights": str(weights), **TINY_OPTIONS})
-    models[TINY] = _scores(tiny)
+    wanted = only or (*NONNEURAL, TINY)
+    models = {m: _scores(_run(m, work / m, {})) for m in NONNEURAL if m in wanted}
+    if TINY in wanted:
+        from petar_bench.baselines.lamed.tiny import make_tiny_checkpoint
+
+        weights = make_tiny_checkpoint(work / "tiny-ckpt", seed=TINY_SEED)
+        tiny = _run("petar-4b", work / TINY, {"weights": str(weights), **TINY_OPTIONS})
+        models[TINY] = _scores(tiny)
     return {
         "schema_version": SCHEMA_VERSION,
         "harness_version": __version__,
@@ -94,6 +97,12 @@ def make_snapshots(work: Path) -> dict[str, Any]:
         "tolerance": {m: 0.0 for m in NONNEURAL} | {TINY: TINY_TOLERANCE},
         "models": models,
     }
+
+
+def subset(snapshot: dict[str, Any], models: tuple[str, ...]) -> dict[str, Any]:
+    """The snapshot restricted to some models."""
+    kept = {m: b for m, b in snapshot["models"].items() if m in models}
+    return {**snapshot, "models": kept}
 
 
 def _fmt(value: Any) -> str:

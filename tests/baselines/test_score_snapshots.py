@@ -67,8 +67,12 @@ def test_drift_rules_exact_and_tolerant(script, pinned) -> None:
 
 
 @pytest.mark.slow
-def test_demo_scores_match_the_pinned_snapshots(script, pinned, demo_dataset, tmp_path) -> None:
-    now = script.make_snapshots(tmp_path)
-    problems = script.drift(pinned, now)
+@pytest.mark.parametrize("group", ["nonneural", "tiny"])
+def test_demo_scores_match_the_pinned_snapshots(
+    script, pinned, demo_dataset, tmp_path, group: str
+) -> None:
+    models = script.NONNEURAL if group == "nonneural" else (script.TINY,)
+    now = script.make_snapshots(tmp_path, only=models)
+    problems = script.drift(script.subset(pinned, models), now)
     hint = "after a deliberate change: python scripts/refresh_score_snapshots.py"
     assert not problems, "\n".join([*problems, hint])
