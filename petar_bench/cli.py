@@ -338,7 +338,8 @@ def compare(
 
     Both runs must be on the same split fingerprint and sample ids. Prints, per metric, the
     two corpus values, the difference (effect size) and the approximate-randomization
-    p-value from permuting whole patients."""
+    p-value from permuting whole patients. With --fail-if-worse it exits 1 exactly when
+    'petar-bench check RUN_A --baseline RUN_B' would."""
     from petar_bench.commands.compare import compare_cli
 
     compare_cli(

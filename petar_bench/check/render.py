@@ -164,6 +164,7 @@ def render_junit(result: CheckResult) -> str:
         ("baseline", result.baseline),
         ("split_fingerprint", result.split_fingerprint),
         ("rule", _rule(result)),
+        *(("note", note) for note in result.notes),
     ):
         ElementTree.SubElement(properties, "property", name=name, value=value)
     for m in result.metrics:
@@ -205,6 +206,8 @@ def render_github(result: CheckResult) -> str:
         else:
             title = _escape_property(f"petar-bench check: {m.metric} ok")
             lines.append(f"::notice title={title}::{_escape_data(head)}")
+    title = _escape_property("petar-bench check")
+    lines += [f"::warning title={title}::{_escape_data(note)}" for note in result.notes]
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"
 

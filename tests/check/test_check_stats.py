@@ -220,9 +220,42 @@ def test_too_few_patients_to_ever_fail_is_said() -> None:
     worse = {k: v * 0 for k, v in small.items()}
     result = evaluate(_side(worse, "run", **fields), _side(small, "base", **fields), **FAST)
     assert result.passed and any("cannot detect a regression" in n for n in result.notes)
+    from petar_bench.check.render import render_github
+
+    assert "::warning title=petar-bench check::with 3 patients" in render_github(result)
     fixed = evaluate(
         _side(worse, "run", **fields), _side(small, "base", **fields), tolerance=0.1, **FAST
     )
     assert not fixed.passed and not fixed.notes  # a fixed tolerance still works
     full = evaluate(_side(scores, "run"), _side(scores, "base"), **FAST)
     assert not full.notes
+
+
+@pytest.mark.parametrize("alternative", ["greater", "less", "two-sided"])
+def test_one_sided_permutation_p_matches_exact_enumeration(alternative: str) -> None:
+    """All 2^6 patient swap patterns enumerated by hand vs the Monte Carlo p-value."""
+    import itertools
+
+    from petar_bench.stats import paired_permutation_test
+
+    rng = np.random.default_rng(11)
+    patients = [f"p{i}" for i in range(6) for _ in range(2)]
+    a = rng.uniform(0.3, 0.9, (12, 1))
+    b = a - rng.normal(0.05, 0.1, (12, 1))
+    observed = float(a.mean() - b.mean())
+    extreme = 0
+    for pattern in itertools.product([False, True], repeat=6):
+        swap = np.repeat(pattern, 2)[:, None]
+        diff = float(np.where(swap, b, a).mean() - np.where(swap, a, b).mean())
+        if alternative == "greater":
+            extreme += diff >= observed - 1e-12
+        elif alternative == "less":
+            extreme += diff <= observed + 1e-12
+        else:
+            extreme += abs(diff) >= abs(observed) - 1e-12
+    exact = extreme / 64
+    test = paired_permutation_test(
+        metric_for("rouge_l"), a, b, patients, n_trials=20000, seed=3, alternative=alternative
+    )
+    assert test.p_value == pytest.approx(exact, abs=0.01)
+    assert test.alternative == alternative
