@@ -131,6 +131,12 @@ def _ragged_scores(run: Path) -> None:
     (run / "scores.json").write_text(json.dumps(scores))
 
 
+def _wider_stats(run: Path) -> None:
+    scores = json.loads((run / "scores.json").read_text())
+    scores["stats"]["bleu4"] = [[*row, 0.0] for row in scores["stats"]["bleu4"]]
+    (run / "scores.json").write_text(json.dumps(scores))
+
+
 def _with(run: Path, edit: Callable[[Path], None]) -> Path:
     edit(run)
     return run
@@ -202,6 +208,9 @@ ROWS = [
     Row("compare: ragged statistics in scores.json",
         lambda ws: ["compare", str(_with(ws.run_copy("c4"), _ragged_scores)), str(ws.run)],
         2, "ragged"),
+    Row("compare: statistics of another width are not compared",
+        lambda ws: ["compare", str(_with(ws.run_copy("c5"), _wider_stats)), str(ws.run)],
+        0, "not compared bleu4: per-sample statistics have different widths"),
     Row("compare: ragged statistics in an entry",
         lambda ws: ["compare", str(ws.entry_copy("e3", _ragged)), str(ws.run)], 2, "ragged"),
     Row("render: an entry with ragged statistics is listed",
