@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -381,3 +382,54 @@ def test_a_damaged_store_line_never_stops_a_resume(
     code, _out, err = run_cli(args, capsys)
     assert code == 0, err
     assert (run / "predictions.jsonl").read_bytes() == workspace.preds.read_bytes()
+
+
+#: The least each command needs besides the option under test (nothing that does work).
+_MINIMAL_ARGS = {
+    "run": ["--model", "measure", "--limit", "1"],
+    "score": ["predictions.jsonl", "--dataset", "demo"],
+    "compare": ["a", "b"],
+    "data synth": [],
+}
+
+
+def _int_options() -> list[tuple[str, str]]:
+    """(command path, option) for every whole-number option of every command."""
+    import typer.main
+
+    from petar_bench.cli import app
+
+    found = []
+
+    def walk(command: Any, path: tuple[str, ...]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*path, name))
+        for param in getattr(command, "params", []):
+            annotation = param.type_descriptor.annotation  # typer's own option class
+            whole = annotation is int or int in typing.get_args(annotation)
+            if whole and param.opts[0].startswith("--"):
+                found.append((" ".join(path), param.opts[0]))
+
+    walk(typer.main.get_command(app), ())
+    return found
+
+
+def test_the_sweep_covers_every_whole_number_option() -> None:
+    assert {path for path, _ in _int_options()} <= set(_MINIMAL_ARGS)
+    assert len(_int_options()) >= 10
+
+
+@pytest.mark.parametrize(("path", "option"), _int_options(), ids=lambda x: str(x))
+def test_every_whole_number_option_refuses_minus_one(
+    path: str, option: str, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [*path.split(), *_MINIMAL_ARGS[path], option, "-1"]
+    if path == "score":
+        args[1] = str(workspace.preds)
+    if path == "compare":
+        args[1:3] = [str(workspace.run), str(workspace.run)]
+    if path == "data synth":
+        args += ["--output", str(workspace.tmp / "never")]
+    code, _out, err = run_cli(args, capsys)
+    assert code == 2, err
+    assert err.startswith("error: ") and option in err, err
