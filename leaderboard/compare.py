@@ -110,6 +110,9 @@ def _skip_reason(metric_id: str, a: ScoredSet, b: ScoredSet) -> str:
         if metric_id not in side.metrics:
             why = side.not_computed.get(metric_id, "not scored")
             return f"not in {side.label} ({why})"
+    widths = {side.metrics[metric_id].stats.shape[1] for side in (a, b)}
+    if len(widths) > 1:
+        return f"per-sample statistics have different widths ({' vs '.join(map(str, widths))})"
     if metric_identity(a.metrics[metric_id].signature) != metric_identity(
         b.metrics[metric_id].signature
     ):

@@ -6,11 +6,11 @@ validation and official re-scoring as any submission, so a baseline gets no shor
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import read_json_object
 from petar_bench.leaderboard.config import DEFAULT_BOARD
 from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
 from petar_bench.leaderboard.submit import SubmissionMetadata, SubmitResult, TrainingData, submit
@@ -90,7 +90,7 @@ def submit_run(
         raise UserError(
             f"{str(run_dir)!r} is not a finished run (config.json and predictions.jsonl needed)"
         )
-    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config = read_json_object(config_path, what="run configuration")
     if not config.get("full_split", True):
         raise UserError(
             f"{str(run_dir)!r} covers only part of its split (--limit); a board needs every sample"

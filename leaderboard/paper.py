@@ -7,13 +7,11 @@ impossible to rank them together with re-scored entries by accident.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from petar_bench.errors import UserError
 from petar_bench.leaderboard.config import PAPER_TABLE_FILE
 
 
@@ -56,8 +54,6 @@ class ReportedTable(BaseModel):
 
 
 def load_paper_table(path: Path = PAPER_TABLE_FILE) -> ReportedTable:
-    try:
-        return ReportedTable.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, ValidationError) as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid reported table: {first}") from None
+    from petar_bench.fileio import read_json_model
+
+    return read_json_model(Path(path), ReportedTable, what="reported table")

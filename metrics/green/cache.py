@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from petar_bench.fileio import decode_json_bytes
 from petar_bench.hashing import sha256_json
 from petar_bench.metrics.green.backends import JudgeBackend, JudgeReply
 from petar_bench.paths import cache_dir
@@ -53,12 +54,12 @@ class AnswerCache:
 
     def _read(self) -> None:
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().split(b"\n")
         except OSError:
             return
         for line in lines:
             try:
-                row = json.loads(line)
+                row = decode_json_bytes(line)
                 self.answers[row["k"]] = JudgeReply(
                     text=row["text"],
                     output_truncated=bool(row.get("output_truncated", False)),

@@ -49,13 +49,11 @@ class RunConfig(BaseModel):
 
 
 def read_config(path: Path) -> RunConfig:
-    try:
-        return RunConfig.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{str(path)!r} not found: not a run directory or store file") from None
-    except ValueError as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(path)!r} is not a valid run config: {first}") from None
+    from petar_bench.fileio import read_json_model
+
+    if not Path(path).exists():
+        raise UserError(f"{str(path)!r} not found: not a run directory or store file")
+    return read_json_model(Path(path), RunConfig, what="run config")
 
 
 def jsonable(value: Any) -> Any:

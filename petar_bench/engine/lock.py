@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from petar_bench.errors import UserError
+from petar_bench.fileio import decode_json_bytes
 
 # A lock file with unreadable content younger than this may be mid-write by its owner.
 _UNREADABLE_GRACE_S = 30.0
@@ -46,7 +47,7 @@ def pid_alive(pid: int) -> bool:
 
 def read_holder(path: Path) -> LockHolder | None:
     try:
-        row: Any = json.loads(path.read_text(encoding="utf-8"))
+        row: Any = decode_json_bytes(path.read_bytes())
         return LockHolder(
             int(row["pid"]), str(row["host"]), str(row["purpose"]), str(row["started"])
         )
