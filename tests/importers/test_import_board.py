@@ -11,7 +11,7 @@ from rich.console import Console
 
 from petar_bench.datasets.importers.engine import ImportRequest, run_import
 from petar_bench.errors import UserError
-from petar_bench.leaderboard import commands
+from petar_bench.commands import leaderboard as commands
 
 
 def _board(folder: Path, data: Path, split: str, fingerprint: str, synthetic: bool) -> Path:
