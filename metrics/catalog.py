@@ -10,6 +10,7 @@ Third-party metrics register through the entry-point group ``petar_bench.metrics
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,8 +50,13 @@ class MetricSpec:
         fixed = dict(self.fixed)
 
         def create(**options: object) -> Metric:
+            from petar_bench.registry import check_options
+
             module = importlib.import_module(f"petar_bench.metrics.{module_name}")
-            metric: Metric = getattr(module, class_name)(**fixed, **options)
+            build = functools.partial(getattr(module, class_name), **fixed)
+            # The options a metric takes are its class's: checked here, where it is imported.
+            check_options(f"metric {self.id!r}", build, dict(options))
+            metric: Metric = build(**options)
             return metric
 
         create.__doc__ = self.description

@@ -72,7 +72,7 @@ def test_the_adding_a_model_example_runs(demo_dataset: Any) -> None:
     namespace: dict[str, Any] = {"__name__": "my_package.adapter"}
     exec(compile(source, "adding-a-model.md", "exec"), namespace)
     model_class = namespace["MyModel"]
-    registry.models.add(registry.Entry("my-model", model_class, "docs example"))
+    registry.models.add(registry.Registration("my-model", model_class, "docs example"))
     try:
         adapter = registry.models.create("my-model", temperature="0.2")
         records = demo_dataset.manifest.split("test")[:2]

@@ -81,7 +81,7 @@ def test_a_type_error_inside_a_factory_stays_a_bug() -> None:
     def factory(**options: Any) -> None:
         raise TypeError("a bug inside the factory")
 
-    registry.models.add(registry.Entry("buggy-test-model", factory, "test"))
+    registry.models.add(registry.Registration("buggy-test-model", factory, "test"))
     try:
         with pytest.raises(TypeError, match="a bug inside"):
             registry.models.create("buggy-test-model", anything=1)

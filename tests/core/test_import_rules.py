@@ -29,6 +29,8 @@ SUBPACKAGE_LAYERS = {
     "baselines": "baselines",
     "engine": "engine",
     "leaderboard": "leaderboard",
+    "check": "check",
+    "testing": "api",
     "commands": "commands",
     "cli": "cli",
     "__main__": "cli",
@@ -41,9 +43,10 @@ ALLOWED = {
     "metrics": {"core", "data"},
     "engine": {"core", "data", "baselines", "metrics"},
     "leaderboard": {"core", "data", "metrics", "engine"},
-    "commands": {"core", "data", "baselines", "metrics", "engine", "leaderboard"},
-    "cli": {"core", "data", "baselines", "metrics", "engine", "leaderboard", "commands"},
-    "api": {"core", "data", "baselines", "metrics", "engine", "leaderboard"},
+    "check": {"core", "data", "metrics", "engine", "leaderboard"},
+    "commands": {"core", "data", "baselines", "metrics", "engine", "leaderboard", "check"},
+    "cli": {"core", "data", "baselines", "metrics", "engine", "leaderboard", "check", "commands"},
+    "api": {"core", "data", "baselines", "metrics", "engine", "leaderboard", "check"},
 }
 
 
