@@ -122,6 +122,10 @@ def baseline_from_run(run_dir: Path) -> CheckBaseline:
             "('petar-bench score' or rerun without --no-score)"
         )
     report = _read_report(layout.scores)
+    if layout.config.is_file():
+        from petar_bench.leaderboard.loaded import check_run_key
+
+        check_run_key(report.run_key, layout.scores, layout.config)
     config = read_config(layout.config) if layout.config.is_file() else None
     fingerprint = report.split_fingerprint or (config.split_fingerprint if config else None)
     if not fingerprint:

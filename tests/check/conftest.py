@@ -32,10 +32,15 @@ def _shift(match: re.Match[str]) -> str:
 
 
 def perturb_numbers(run_dir: Path, out: Path, every: int = 5) -> Path:
-    """Copy a run and change every number in every `every`-th prediction (20% for 5)."""
+    """Copy a run and change every number in every `every`-th prediction (20% for 5).
+
+    The copy is re-scored with `petar-bench score`; its config.json goes (these predictions
+    are not the run's any more, and a run's scores must carry its run key)."""
     from petar_bench.commands.score import score_files
 
     shutil.copytree(run_dir, out)
+    (out / "config.json").unlink()
+    (out / "scores.json").unlink()
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     for i, row in enumerate(rows):
         if i % every == 0:

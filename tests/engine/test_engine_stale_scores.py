@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import engine_fakes as fakes
 import pytest
 
 from petar_bench.engine import RunRequest, run_benchmark
@@ -22,6 +21,7 @@ def _run(dataset: Path, out: Path, captured: Any, variant: str, scorer: Any) -> 
         dataset=str(dataset),
         output_dir=out,
         model_options={"variant": variant},
+        metrics=("rouge_l",),  # real scores.json files, read back through read_scores
     )
     return run_benchmark(request, scorer=scorer, console=captured.console)
 
@@ -32,7 +32,7 @@ def _crash_in_scoring(*args: Any, **kwargs: Any) -> Any:
 
 def test_rerun_that_dies_in_scoring_leaves_no_stale_scores(tiny_dataset, tmp_path, captured):
     run = tmp_path / "run"
-    first = _run(tiny_dataset, run, captured, "a", fakes.fake_scorer)
+    first = _run(tiny_dataset, run, captured, "a", None)
     scores = json.loads((run / "scores.json").read_text())
     assert scores["run_key"] == first.run_key
     load_scored(run)  # its own scores: accepted
@@ -47,8 +47,8 @@ def test_rerun_that_dies_in_scoring_leaves_no_stale_scores(tiny_dataset, tmp_pat
 
 def test_scores_of_another_run_key_are_refused(tiny_dataset, tmp_path, captured):
     a, b = tmp_path / "a", tmp_path / "b"
-    first = _run(tiny_dataset, a, captured, "a", fakes.fake_scorer)
-    second = _run(tiny_dataset, b, captured, "b", fakes.fake_scorer)
+    first = _run(tiny_dataset, a, captured, "a", None)
+    second = _run(tiny_dataset, b, captured, "b", None)
     shutil.copy(a / "scores.json", b / "scores.json")  # e.g. left by an older version
     for path in (b, b / "scores.json"):
         with pytest.raises(UserError, match=f"written by run {first.run_key}.*{second.run_key}"):
