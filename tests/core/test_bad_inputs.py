@@ -373,15 +373,17 @@ def test_a_damaged_store_line_never_stops_a_resume(
     workspace: Workspace, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run = tmp_path / "resume"
-    args = ["run", "--model", "measure", "--no-score", "--output-dir", str(run)]
+    args = ["run", "--model", "measure", "--no-score", "--limit", "8", "--output-dir", str(run)]
     assert run_cli(args, capsys)[0] == 0
+    intact = (run / "predictions.jsonl").read_bytes()
     (store,) = (run / "generations").glob("*.jsonl")
     lines = store.read_bytes().splitlines(keepends=True)
     damaged = [lines[0], DEEP.encode() + b"\n", b"\xff\xfe\n", *lines[1:5]]
     store.write_bytes(b"".join(damaged))
     code, _out, err = run_cli(args, capsys)
     assert code == 0, err
-    assert (run / "predictions.jsonl").read_bytes() == workspace.preds.read_bytes()
+    assert (run / "predictions.jsonl").read_bytes() == intact
+    assert intact.splitlines() == workspace.preds.read_bytes().splitlines()[:8]
 
 
 #: The least each command needs besides the option under test (nothing that does work).

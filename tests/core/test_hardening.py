@@ -90,6 +90,7 @@ def test_a_type_error_inside_a_factory_stays_a_bug() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.slow  # two retrieval runs in subprocesses
 def test_ctrl_c_says_that_the_same_command_resumes(demo_dataset: Any, tmp_path: Path) -> None:
     run = tmp_path / "run"
     command = [sys.executable, "-m", "petar_bench", "run", "--model", "retrieval", "--no-score"]
