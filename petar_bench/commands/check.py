@@ -40,7 +40,10 @@ def check(
     ] = None,
     metrics: Annotated[
         str | None,
-        typer.Option(help="Comma-separated metric ids to check (default: all the baseline has)."),
+        typer.Option(
+            help="Comma-separated metric ids to check (default: all; then the run and the "
+            "baseline must have the same set)."
+        ),
     ] = None,
     tolerance: Annotated[
         str,
