@@ -288,3 +288,18 @@ def test_registered_with_its_options(models: dict[str, Path]) -> None:
     values = metric.statistics(["liver mass"], ["liver mass"], ScoringContext(sample_ids=["a"]))
     assert metric.aggregate(values.values) == pytest.approx(1.0)
     assert "affinity:short" in metric.signature()
+
+
+def test_a_tagger_with_other_labels_is_refused(models: dict[str, Path], tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    folder = tmp_path / "other-labels"
+    shutil.copytree(models["lookup"], folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["id2label"] = {str(i): f"B-THING{i}" if i else "O" for i in range(len(LABELS))}
+    config["label2id"] = {v: int(k) for k, v in config["id2label"].items()}
+    (folder / "config.json").write_text(json.dumps(config))
+    metric = RaTEScore(ner_model=str(folder), encoder=str(models["encoder"]))
+    with pytest.raises(UserError, match="labels outside RaTE's entity types"):
+        metric.statistics(["a"], ["b"], ScoringContext(sample_ids=["a"]))
