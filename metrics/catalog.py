@@ -101,6 +101,13 @@ _TEXT: tuple[MetricSpec, ...] = (
         "BARTScore (BART-large-CNN log-likelihood), F of both directions, mean",
         needs=("torch", "model"),
     ),
+    # options: ner_model, encoder (folders or hub ids), affinity (long, short), batch_size, device
+    MetricSpec(
+        "ratescore",
+        "ratescore:RaTEScore",
+        "RaTEScore (RaTE-NER entities, BioLORD embeddings), F1, mean",
+        needs=("torch", "model"),
+    ),
 )
 
 _JUDGE: tuple[MetricSpec, ...] = (
