@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,11 +130,8 @@ def check_run_key(found: str | None, scores: Path, config_path: Path) -> None:
     """
     if not config_path.is_file():
         return
-    try:
-        config: Mapping[str, Any] | None = read_json_object(config_path, what="run configuration")
-    except UserError:
-        config = None
-    expected = config.get("run_key") if isinstance(config, dict) else None
+    config = read_json_object(config_path, what="run configuration")
+    expected = config.get("run_key")
     if expected is not None and found == expected:
         return
     if expected is None:

@@ -17,6 +17,12 @@ N_BOOTSTRAP_RANGE = (1, 1_000_000)
 N_TRIALS_RANGE = (1, 10_000_000)
 #: DataLoader worker processes: more than this only costs memory.
 NUM_WORKERS_RANGE = (0, 256)
+#: Import worker processes (each holds one exam in memory).
+IMPORT_WORKERS_RANGE = (1, 64)
+#: How many patients, samples or lines a command is asked for.
+COUNT_RANGE = (1, 10_000_000)
+#: How many most-changed samples `check` shows per metric.
+SHOW_SAMPLES_RANGE = (0, 1000)
 #: BERTScore layer numbers count from 1 (0 is the embedding layer).
 LAYER_RANGE = (0, 1000)
 

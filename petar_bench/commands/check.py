@@ -126,9 +126,22 @@ def run_check(
     console: Console,
 ) -> int:
     """Check, print or write the report, and return the exit code (0 or 1)."""
+    from petar_bench.bounds import (
+        N_BOOTSTRAP_RANGE,
+        N_TRIALS_RANGE,
+        SHOW_SAMPLES_RANGE,
+        check_range,
+        check_seed,
+    )
     from petar_bench.check import check_run
     from petar_bench.check.render import FORMATS, render, summary_line
 
+    check_range("--n-trials", n_trials, N_TRIALS_RANGE)
+    check_range("--n-bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
+    check_seed(seed)
+    check_range("--show-samples", show_samples, SHOW_SAMPLES_RANGE)
+    if not 0.0 < alpha < 1.0:
+        raise UserError(f"--alpha must be between 0 and 1 (exclusive), not {alpha}")
     if fmt not in FORMATS:
         raise UserError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     result = check_run(

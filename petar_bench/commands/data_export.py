@@ -36,8 +36,11 @@ def export_command(
     *,
     console: Console,
 ) -> None:
+    from petar_bench.bounds import COUNT_RANGE, check_range
     from petar_bench.datasets.importers.export import export_dataset
 
+    if patients is not None:
+        check_range("--patients", patients, COUNT_RANGE)
     job = export_dataset(
         dataset,
         layout=layout,

@@ -204,7 +204,7 @@ ROWS = [
                     str(ws.run)], 2, "run configuration"),
     Row("compare: a metric block that is a list",
         lambda ws: ["compare", str(_with(ws.run_copy("c3"), _list_block)), str(ws.run)],
-        2, "metric 'bleu4' holds a JSON array"),
+        2, "is not a valid scores file: metrics.bleu4"),
     # ---- item 2: ragged per-sample statistics
     Row("compare: ragged statistics in scores.json",
         lambda ws: ["compare", str(_with(ws.run_copy("c4"), _ragged_scores)), str(ws.run)],
@@ -241,11 +241,11 @@ ROWS = [
     # ---- item 6: NaN PET under a mask
     Row("score: NaN PET under a mask (image measurements)",
         lambda ws: ["score", str(ws.preds), "--dataset", str(ws.nan_pet_copy("nan1")),
-                    "--metrics", "pet_suvmax_fidelity"], 2, "NaN voxel(s)"),
+                    "--metrics", "pet_suvmax_fidelity"], 2, "NaN or inf voxel(s) in the PET"),
     Row("run: NaN PET under a mask (generation)",
         lambda ws: ["run", "--model", "measure", "--dataset", str(ws.nan_pet_copy("nan2")),
                     "--limit", "2", "--no-score", "--output-dir", str(ws.tmp / "nanrun")],
-        2, "NaN voxel(s) of 27 under the mask"),
+        2, "27 NaN or inf voxel(s) in the PET"),
     # ---- item 13: numeric options
     Row("compare: --n-trials 0", lambda ws: ["compare", str(ws.run), str(ws.run), "--n-trials", "0"],
         2, "--n-trials must be between 1 and"),
@@ -391,7 +391,10 @@ _MINIMAL_ARGS = {
     "run": ["--model", "measure", "--limit", "1"],
     "score": ["predictions.jsonl", "--dataset", "demo"],
     "compare": ["a", "b"],
+    "check": ["run", "--baseline", "run"],
     "data synth": [],
+    "data import": ["src", "--output", "imported"],
+    "data export": ["demo", "--layout", "folders", "--output", "exported"],
 }
 
 
@@ -430,8 +433,14 @@ def test_every_whole_number_option_refuses_minus_one(
         args[1] = str(workspace.preds)
     if path == "compare":
         args[1:3] = [str(workspace.run), str(workspace.run)]
+    if path == "check":
+        args[1], args[3] = str(workspace.run), str(workspace.run)
     if path == "data synth":
         args += ["--output", str(workspace.tmp / "never")]
+    if path == "data import":
+        args[2], args[4] = str(workspace.demo), str(workspace.tmp / "never-imported")
+    if path == "data export":
+        args[2], args[6] = str(workspace.demo), str(workspace.tmp / "never-exported")
     code, _out, err = run_cli(args, capsys)
     assert code == 2, err
     assert err.startswith("error: ") and option in err, err

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from petar_bench.commands import leaderboard as commands
 from petar_bench.datasets.importers.engine import ImportRequest, run_import
 from petar_bench.errors import UserError
-from petar_bench.commands import leaderboard as commands
 
 
 def _board(folder: Path, data: Path, split: str, fingerprint: str, synthetic: bool) -> Path:

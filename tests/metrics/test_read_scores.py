@@ -58,7 +58,7 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="does not exist"):
         read_scores(tmp_path / "nothing.json")
     (tmp_path / "bad.json").write_text("{not json")
-    with pytest.raises(UserError, match="is not JSON"):
+    with pytest.raises(UserError, match="is not valid JSON"):
         read_scores(tmp_path / "bad.json")
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(UserError, match="not a scores file"):

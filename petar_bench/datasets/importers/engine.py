@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from petar_bench.bounds import IMPORT_WORKERS_RANGE, check_range, check_seed
 from petar_bench.datasets.importers import (
     ScanOptions,
     detect_layout,
@@ -88,8 +89,8 @@ class ImportResult:
 
 def run_import(request: ImportRequest) -> ImportResult:
     """Import SRC into OUTPUT (see the module docstring); user mistakes are UserErrors."""
-    if request.workers < 1:
-        raise UserError(f"--workers must be at least 1 (got {request.workers})")
+    check_range("--workers", request.workers, IMPORT_WORKERS_RANGE)
+    check_seed(request.seed)
     if not request.src.exists():
         raise UserError(f"source {str(request.src)!r} does not exist")
     layout = detect_layout(request.src) if request.layout == "auto" else request.layout
