@@ -30,7 +30,8 @@ th{background:#f3f3f3} .num{text-align:right;font-variant-numeric:tabular-nums}
 .pictures{display:flex;gap:.75rem;flex-wrap:wrap;align-items:flex-start}
 .pictures img{border:1px solid #999;image-rendering:pixelated}
 .finding{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.8rem;max-width:40rem}
-del.diff{background:#fdd;text-decoration:line-through} ins.diff{background:#dfd;text-decoration:none}
+del.diff{background:#fdd;text-decoration:line-through}
+ins.diff{background:#dfd;text-decoration:none}
 .yes{color:#1a7f37} .no{color:#c62828} .na{color:#888}
 .figures img{max-width:100%;border:1px solid #ddd;margin:.5rem 0}
 """

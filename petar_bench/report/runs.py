@@ -106,7 +106,7 @@ def load_runs(paths: Sequence[Path]) -> RunSet:
         raise UserError("give at least one run directory")
     loaded = [load_run(Path(p)) for p in paths]
     first_config, first_scores, _ = loaded[0]
-    for path, (config, scores, predictions) in zip(paths[1:], loaded[1:], strict=True):
+    for path, (config, scores, _texts) in zip(paths[1:], loaded[1:], strict=True):
         if config.split_fingerprint != first_config.split_fingerprint:
             raise UserError(
                 f"{str(path)!r} was run on another split or dataset than {str(paths[0])!r} "
