@@ -127,7 +127,9 @@ def distribution_plot(path: Path, values: Mapping[str, Mapping[str, Sequence[flo
         data = [np.asarray(by_run[label], dtype=float) for label in labels]
         ax.boxplot(data, showfliers=False)
         for index, points in enumerate(data, start=1):
-            jitter = np.linspace(-0.15, 0.15, len(points)) if len(points) > 1 else np.zeros(1)
+            jitter = (
+                np.linspace(-0.15, 0.15, len(points)) if len(points) > 1 else np.zeros(len(points))
+            )
             ax.scatter(index + jitter, points, s=8, alpha=0.6, color="#1f77b4")
         ax.set_xticks(range(1, len(labels) + 1), labels, rotation=20, ha="right", fontsize=7)
         ax.set_title(metric_id, fontsize=9)
