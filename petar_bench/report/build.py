@@ -9,11 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from petar_bench.fileio import atomic_write_text, ensure_output_dir
 from petar_bench.report import page
 from petar_bench.report.runs import RunSet, load_runs
 from petar_bench.report.texts import field_agreement, word_diff
+
+if TYPE_CHECKING:
+    from petar_bench.volumes.lesion import VolumeLoader
 
 STRATA_AXES = (
     ("tracer", "tracer"),
@@ -32,13 +36,12 @@ class ReportResult:
     figures: tuple[Path, ...]
 
 
-def _card(runs: RunSet, index: int, images: Path) -> page.SampleCard:
+def _card(runs: RunSet, index: int, images: Path, loader: VolumeLoader) -> page.SampleCard:
     """One sample: pictures written to `images`, texts diffed, fields compared."""
     from petar_bench.report.figures import pet_mip, triplanar
     from petar_bench.volumes.views import write_png
 
     record = runs.records[index]
-    loader = _loader(runs.dataset_root)
     lesion = loader.load(record)
     mip, views = f"{index:05d}-mip.png", f"{index:05d}-views.png"
     write_png(images / mip, pet_mip(lesion))
@@ -64,19 +67,6 @@ def _card(runs: RunSet, index: int, images: Path) -> page.SampleCard:
         f"images/{views}",
         findings,
     )
-
-
-_LOADERS: dict[Path, object] = {}
-
-
-def _loader(root: Path):  # type: ignore[no-untyped-def]
-    """One loader per dataset, so lesions of one exam read its volumes once."""
-    from petar_bench.volumes.lesion import VolumeLoader
-
-    if root not in _LOADERS:
-        _LOADERS.clear()
-        _LOADERS[root] = VolumeLoader(root)
-    return _LOADERS[root]
 
 
 def _sort_keys(runs: RunSet) -> list[tuple[str, str]]:
@@ -167,9 +157,12 @@ def build_report(
     images = ensure_output_dir(output / "images", what="report images folder")
     figures_dir = ensure_output_dir(output / "figures", what="report figures folder")
     figures = _figures(runs, figures_dir)
+    from petar_bench.volumes.lesion import VolumeLoader
+
+    loader = VolumeLoader(runs.dataset_root)  # lesions of one exam read its volumes once
     cards = []
     for index in range(len(runs.records)):
-        cards.append(_card(runs, index, images))
+        cards.append(_card(runs, index, images, loader))
         if progress is not None:
             progress(1)
     articles = "".join(page.sample_article(c, runs.metric_ids, _card_values(c)) for c in cards)

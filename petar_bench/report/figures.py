@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -56,7 +56,7 @@ def pet_mip(lesion: LesionInput, *, height_px: int = 384) -> np.ndarray:
     low, high = MIP_SUV_WINDOW
     # RAS axes: 0 = x (to the left), 1 = y (anterior), 2 = z (superior). Project along y.
     mip = np.clip((pet.max(axis=1).astype(np.float64) - low) / (high - low), 0.0, 1.0)
-    lesion_2d = mask.any(axis=1)
+    lesion_2d = np.asarray(mask.any(axis=1), dtype=bool)
     # Rows: z descending (head up); columns: x descending (patient's right on the left).
     mip, lesion_2d = mip.T[::-1, ::-1], lesion_2d.T[::-1, ::-1]
     grey = np.rint((1.0 - mip) * 255).astype(np.uint8)
@@ -87,7 +87,7 @@ def _box(rgb: np.ndarray, area: np.ndarray, margin: int) -> np.ndarray:
 # ---- summary plots ----------------------------------------------------------------------
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
@@ -102,7 +102,7 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return plt
 
 
-def _grid(plt, n: int, width: float, height: float):  # type: ignore[no-untyped-def]
+def _grid(plt: Any, n: int, width: float, height: float) -> tuple[Any, list[Any]]:
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
@@ -111,7 +111,7 @@ def _grid(plt, n: int, width: float, height: float):  # type: ignore[no-untyped-
     return fig, list(axes.ravel()[:n])
 
 
-def _save(plt, fig, path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _save(plt: Any, fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=90)
     plt.close(fig)
@@ -137,7 +137,7 @@ def distribution_plot(path: Path, values: Mapping[str, Mapping[str, Sequence[flo
     return _save(plt, fig, path)
 
 
-def _bars(ax, metric_id: str, strata: Mapping[str, Mapping[str, Stratum]]) -> None:  # type: ignore[no-untyped-def]
+def _bars(ax: Any, metric_id: str, strata: Mapping[str, Mapping[str, Stratum]]) -> None:
     runs = list(strata)
     groups = sorted({g for by_group in strata.values() for g in by_group})
     width = 0.8 / max(1, len(runs))

@@ -16,6 +16,7 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from petar_bench.report.agreement import (
 )
 from petar_bench.report.study import AXES, AXIS_TITLES, REFERENCE_SYSTEM
 from petar_bench.report.study_ratings import StudyRatings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SCORE_AXES = (*AXES, "mean")
 
@@ -315,7 +319,7 @@ def html_section(result: CorrelateResult) -> str:
     return "".join(parts) + "</section>"
 
 
-def print_tables(result: CorrelateResult, console) -> None:  # type: ignore[no-untyped-def]
+def print_tables(result: CorrelateResult, console: Console) -> None:
     from rich.markup import escape
     from rich.table import Table
 

@@ -105,7 +105,7 @@ def _pair_row(row: dict[str, str], rater: str, item: str, where: str) -> PairPre
     choice = "tie" if choice.lower() == "tie" else choice.upper()
     if choice not in PREFERENCES:
         raise UserError(f"{where}: preference is {row['preference']!r}; write A, B or tie")
-    return PairPreference(rater=rater, pair_id=item, choice=choice)  # type: ignore[arg-type]
+    return PairPreference.model_validate({"rater": rater, "pair_id": item, "choice": choice})
 
 
 def import_ratings(files: Sequence[Path], key_path: Path) -> StudyRatings:

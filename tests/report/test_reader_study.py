@@ -213,6 +213,22 @@ def test_cli_round_trip(study, tmp_path: Path, capsys: pytest.CaptureFixture) ->
     out = capsys.readouterr().out
     assert "Spearman rho" in out and "Krippendorff" in out and "planted_strong" in out
     assert "| planted_strong |" in table.read_text()
+    runs = [r.run_dir for r in read_key(made.key).runs]
+    out = tmp_path / "report"
+    _cli(
+        [
+            "report",
+            *runs,
+            "--output",
+            str(out),
+            "--reader-study",
+            str(ratings),
+            "--n-bootstrap",
+            "50",
+        ]
+    )
+    page = (out / "index.html").read_text()
+    assert 'id="reader-table-0"' in page and "planted_strong" in page and "ICC(2,k)" in page
     with pytest.raises(SystemExit) as info:
         main(["reader-study", "correlate", str(ratings), "--axis", "speed"])
     assert info.value.code == 2 and capsys.readouterr().err.startswith("error: --axis")
