@@ -44,9 +44,9 @@ def report(
 
         result = correlate(read_ratings(reader_study), n_bootstrap=n_bootstrap)
         sections.append(html_section(result))
-    total = len(load_runs(runs).records)
-    with progress_bar(console, total, "report") as advance:
-        made = build_report(runs, output, extra_sections=sections, progress=advance)
+    loaded = load_runs(runs)
+    with progress_bar(console, len(loaded.records), "report") as advance:
+        made = build_report(loaded, output, extra_sections=sections, progress=advance)
     plain(console, f"report of {made.n_runs} run(s), {made.n_samples} samples: {made.page}")
 
 

@@ -144,15 +144,16 @@ def _header(runs: RunSet) -> str:
 
 
 def build_report(
-    run_dirs: Sequence[Path],
+    run_dirs: Sequence[Path] | RunSet,
     output: Path,
     *,
     extra_sections: Sequence[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> ReportResult:
-    """Write the report of `run_dirs` into `output`; `extra_sections` are trusted HTML
-    fragments (the reader-study tables) placed after the summary."""
-    runs = load_runs(run_dirs)
+    """Write the report of `run_dirs` (paths, or runs already loaded) into `output`;
+    `extra_sections` are trusted HTML fragments (the reader-study tables) placed after the
+    summary."""
+    runs = run_dirs if isinstance(run_dirs, RunSet) else load_runs(run_dirs)
     output = ensure_output_dir(Path(output), what="report folder")
     images = ensure_output_dir(output / "images", what="report images folder")
     figures_dir = ensure_output_dir(output / "figures", what="report figures folder")
