@@ -47,8 +47,12 @@ SCRIPT = """
   const count = document.getElementById('shown');
   function value(item){
     if (key.value === '') return null;
+    if (key.value.charAt(0) === '@') return item.dataset[key.value.slice(1)];
     const v = JSON.parse(item.dataset.values)[key.value];
     return (typeof v === 'number' && isFinite(v)) ? v : null;
+  }
+  function compare(x, y){
+    return typeof x === 'string' ? x.localeCompare(y) : x - y;
   }
   function update(){
     const sign = order.value === 'asc' ? 1 : -1;
@@ -57,7 +61,7 @@ SCRIPT = """
       if (x === null && y === null) return Number(a.dataset.index) - Number(b.dataset.index);
       if (x === null) return 1;
       if (y === null) return -1;
-      return x === y ? Number(a.dataset.index) - Number(b.dataset.index) : sign * (x - y);
+      return x === y ? Number(a.dataset.index) - Number(b.dataset.index) : sign * compare(x, y);
     });
     const floor = low.value === '' ? null : Number(low.value);
     let shown = 0;
@@ -65,7 +69,7 @@ SCRIPT = """
       const v = value(item);
       const keep = (tracer.value === '' || item.dataset.tracer === tracer.value)
         && (region.value === '' || item.dataset.region === region.value)
-        && (floor === null || (v !== null && v >= floor));
+        && (floor === null || (typeof v === 'number' && v >= floor));
       item.hidden = !keep;
       if (keep) shown += 1;
       box.appendChild(item);
@@ -119,7 +123,11 @@ def controls(cards: Sequence[SampleCard], sort_keys: Sequence[tuple[str, str]]) 
     tracers = sorted({c.tracer for c in cards})
     regions = sorted({c.region for c in cards})
     parts = [
-        _select("sort-key", "sort by", [("", "sample order"), *sort_keys]),
+        _select(
+            "sort-key",
+            "sort by",
+            [("", "sample order"), ("@tracer", "tracer"), ("@region", "region"), *sort_keys],
+        ),
         _select("sort-order", "order", [("desc", "highest first"), ("asc", "lowest first")]),
         _select("filter-tracer", "tracer", [("", "all"), *[(t, t) for t in tracers]]),
         _select("filter-region", "region", [("", "all"), *[(r, r) for r in regions]]),

@@ -117,6 +117,22 @@ def test_report_in_chromium(built: Path, tmp_path: Path) -> None:
         descending = _values(browser, "0|rouge_l")
         assert descending == sorted(ascending, reverse=True)
         assert browser.evaluate("document.getElementById('shown').textContent") == "8"
+        floor = sorted(ascending)[4]
+        browser.evaluate(
+            f"(() => {{ const i = document.getElementById('filter-min'); i.value = '{floor}';"
+            " i.dispatchEvent(new Event('input')); })()"
+        )
+        kept = _values(browser, "0|rouge_l")
+        assert kept and len(kept) < 8 and all(v >= floor for v in kept)
+        browser.evaluate(
+            "(() => { const i = document.getElementById('filter-min'); i.value = '';"
+            " i.dispatchEvent(new Event('input')); })()"
+        )
+
+        _choose(browser, "sort-key", "@region")
+        _choose(browser, "sort-order", "asc")
+        regions = browser.evaluate(f"{SHOWN}.map(a => a.dataset.region)")
+        assert regions == sorted(regions, key=str.lower) and len(set(regions)) > 1
 
         tracer = browser.evaluate("document.querySelector('article.sample').dataset.tracer")
         _choose(browser, "filter-tracer", tracer)
