@@ -66,8 +66,10 @@ def export(
 ) -> None:
     """Blinded, randomised packet (HTML form + CSV) in OUTPUT/packet; the key in
     OUTPUT/key.json: give readers the packet folder only."""
+    from petar_bench.bounds import check_seed
     from petar_bench.report.study import export_packet
 
+    check_seed(seed)
     made = export_packet(runs, output, seed=seed, include_reference=include_reference)
     console = Console()
     plain(

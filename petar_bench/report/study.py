@@ -29,7 +29,6 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_bytes, atomic_write_text, ensure_output_dir
 from petar_bench.report.runs import RunSet, load_runs
 from petar_bench.report.texts import mask_all_numbers
@@ -184,6 +183,11 @@ def _lesion_images(runs: RunSet, rng: np.random.Generator, folder: Path) -> dict
         atomic_write_bytes(folder / f"{name}-mip.png", encode_png(pet_mip(lesion)))
         atomic_write_bytes(folder / f"{name}-views.png", encode_png(triplanar(lesion)))
         out[record.sample_id] = name
+    # A packet folder used before must not keep the previous packet's pictures.
+    wanted = {f"{n}-{kind}.png" for n in names for kind in ("mip", "views")}
+    for stale in folder.glob("*.png"):
+        if stale.name not in wanted:
+            stale.unlink()
     return out
 
 
@@ -230,8 +234,6 @@ def export_packet(
     from petar_bench.report.study_form import form_html
 
     runs = load_runs(run_dirs)
-    if len(runs.runs) + int(include_reference) < 1:
-        raise UserError("a reader study needs at least one run")
     rng = np.random.default_rng(seed)
     output = ensure_output_dir(Path(output), what="reader-study folder")
     packet = ensure_output_dir(output / PACKET_DIR, what="reader-study packet folder")

@@ -126,6 +126,10 @@ def test_export_is_reproducible_with_the_seed(study, tmp_path: Path) -> None:  #
     assert (other.packet / "cases.csv").read_bytes() != (made.packet / "cases.csv").read_bytes()
     images = sorted(p.name for p in (made.packet / "images").iterdir())
     assert images == sorted(p.name for p in (again.packet / "images").iterdir())
+    # Re-exported into the same folder with another seed: no picture of the old one stays.
+    export_packet(runs, tmp_path / "again", seed=12, include_reference=True)
+    left = {p.name for p in (again.packet / "images").iterdir()}
+    assert left == {p.name for p in (other.packet / "images").iterdir()} and len(left) == 16
 
 
 def test_round_trip_recovers_planted_ordering_and_agreement(study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
