@@ -236,3 +236,42 @@ def test_cli_round_trip(study, tmp_path: Path, capsys: pytest.CaptureFixture) ->
     with pytest.raises(SystemExit) as info:
         main(["reader-study", "correlate", str(ratings), "--axis", "speed"])
     assert info.value.code == 2 and capsys.readouterr().err.startswith("error: --axis")
+
+
+def test_form_in_chromium_makes_a_csv_that_imports(study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The packet's form, filled in headless Chromium: its CSV imports as it is."""
+    import os
+
+    from lb_cdp import Browser, find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is required in CI (apt-get install chromium)")
+        pytest.skip("chromium not installed")
+    made, _ = study
+    browser = Browser(binary, tmp_path / "profile")
+    try:
+        browser.open((made.packet / "index.html").as_uri())
+        case = browser.evaluate("document.querySelector('[data-kind=case]').dataset.item")
+        pair = browser.evaluate("document.querySelector('[data-kind=pair]').dataset.item")
+        browser.evaluate(
+            "(() => { document.getElementById('rater').value = 'dr, \"x\"';"
+            f" for (const axis of {json.dumps(list(RATING_COLUMNS[2:5]))})"
+            f"  document.querySelector(`input[name='{case}:${{axis}}'][value='4']`).checked = true;"
+            f" document.querySelector(\"input[name='{pair}:preference'][value='tie']\")"
+            ".checked = true; })()"
+        )
+        text = browser.evaluate("window.ratingsCsv()")
+        assert browser.requests and all(u.startswith("file://") for u in browser.requests)
+        images = browser.evaluate("[...document.images].every(i => i.complete && i.naturalWidth)")
+        assert images
+    finally:
+        browser.close()
+    path = tmp_path / "form.csv"
+    path.write_text(text)
+    imported = import_ratings([path], made.key)
+    assert [(r.rater, r.case_id, r.overall_utility) for r in imported.ratings] == [
+        ('dr, "x"', case, 4)
+    ]
+    assert [(p.pair_id, p.choice) for p in imported.preferences] == [(pair, "tie")]
