@@ -71,7 +71,7 @@ class KeyRun(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     label: str
-    run_dir: str = Field(description="The run directory as given (its scores feed correlate).")
+    run_dir: str = Field(description="The run directory, absolute (its scores feed correlate).")
     run_key: str
 
 
@@ -250,7 +250,7 @@ def export_packet(
         split_fingerprint=runs.runs[0].config.split_fingerprint,
         synthetic=any(r.config.synthetic for r in runs.runs),
         runs=[
-            KeyRun(label=r.label, run_dir=str(r.run_dir), run_key=r.config.run_key)
+            KeyRun(label=r.label, run_dir=str(r.run_dir.resolve()), run_key=r.config.run_key)
             for r in runs.runs
         ],
         cases=[
