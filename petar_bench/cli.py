@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 
 from petar_bench.commands.check import check as check_command
+from petar_bench.commands.report import reader_study_app
+from petar_bench.commands.report import report as report_command
 from petar_bench.errors import UserError
 from petar_bench.metrics import catalog as metric_catalog
 
@@ -358,6 +360,8 @@ def compare(
 
 
 app.command("check")(check_command)
+app.command("report")(report_command)
+app.add_typer(reader_study_app, name="reader-study")
 
 
 # --------------------------------------------------------------------------- data

@@ -1,0 +1,1 @@
+"""Per-run visual report and the reader-study kit (blinded packets, ratings, agreement)."""
