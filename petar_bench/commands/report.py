@@ -33,9 +33,11 @@ def report(
 ) -> None:
     """Static HTML report: per sample the PET MIP, tri-planar views, findings side by side
     with differences marked, metric values and field agreement; summary plots with CIs."""
+    from petar_bench.bounds import N_BOOTSTRAP_RANGE, check_range
     from petar_bench.report.build import build_report
     from petar_bench.report.runs import load_runs
 
+    check_range("--n-bootstrap", n_bootstrap, N_BOOTSTRAP_RANGE)
     console = Console()
     sections = []
     if reader_study is not None:

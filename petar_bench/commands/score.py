@@ -12,32 +12,10 @@ from petar_bench.bounds import LAYER_RANGE, N_BOOTSTRAP_RANGE, check_range, chec
 from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, ensure_output_file, read_jsonl
 from petar_bench.metrics.inputs import ScoreInputs, dataset_inputs
+from petar_bench.text_pairs import read_prediction_texts, read_text_pairs
 
 if TYPE_CHECKING:
     from petar_bench.metrics.scoring import ScoreReport
-
-
-def read_prediction_texts(path: Path) -> dict[str, str]:
-    """sample_id -> prediction; duplicates and non-text predictions are errors."""
-    return _read_pairs(read_jsonl(path, what="predictions file"), path, "prediction")
-
-
-def _read_pairs(rows: list[dict[str, Any]], path: Path, field: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    duplicated: list[str] = []
-    for number, row in enumerate(rows, start=1):
-        sample_id, text = row.get("sample_id"), row.get(field)
-        if not isinstance(sample_id, str) or not sample_id:
-            raise UserError(f"{path}: row {number} has no string 'sample_id'")
-        if not isinstance(text, str):
-            raise UserError(f"{path}: row {number} ({sample_id!r}) has no string {field!r}")
-        if sample_id in pairs:
-            duplicated.append(sample_id)
-        pairs[sample_id] = text
-    if duplicated:
-        shown = ", ".join(duplicated[:5]) + (" ..." if len(duplicated) > 5 else "")
-        raise UserError(f"{path}: {len(duplicated)} duplicated sample id(s): {shown}")
-    return pairs
 
 
 def metric_options(
@@ -153,7 +131,7 @@ def score_files(
 def _reference_inputs(predictions: dict[str, str], references: Path) -> ScoreInputs:
     """A references JSONL: texts, and patient ids when every row has one."""
     rows = read_jsonl(references, what="references file")
-    refs = _read_pairs(rows, references, "reference")
+    refs = read_text_pairs(rows, references, "reference")
     patients = {r["sample_id"]: str(r["patient_id"]) for r in rows if "patient_id" in r}
     return ScoreInputs(
         predictions, refs, patient_ids=patients if len(patients) == len(refs) else None

@@ -60,12 +60,11 @@ class RunSet:
 
 
 def load_run(path: Path) -> tuple[RunConfig, ScoreReport, dict[str, str]]:
-    from petar_bench.commands.score import read_predictions
     from petar_bench.engine.config import read_config
     from petar_bench.engine.layout import RunLayout
-    from petar_bench.fileio import read_json_object
     from petar_bench.leaderboard.loaded import check_run_key
-    from petar_bench.metrics.scoring import ScoreReport
+    from petar_bench.metrics.scoring import read_scores
+    from petar_bench.text_pairs import read_prediction_texts
 
     layout = RunLayout(Path(path))
     if not layout.root.is_dir():
@@ -76,14 +75,9 @@ def load_run(path: Path) -> tuple[RunConfig, ScoreReport, dict[str, str]]:
             "without --no-score, or 'petar-bench score')"
         )
     config = read_config(layout.config)
-    data = read_json_object(layout.scores, what="scores file")
-    check_run_key(data, layout.scores, layout.config)
-    try:
-        scores = ScoreReport.model_validate(data)
-    except ValueError as exc:
-        first = str(exc).splitlines()[0]
-        raise UserError(f"{str(layout.scores)!r} is not a valid scores file: {first}") from None
-    return config, scores, read_predictions(layout.predictions)
+    scores = read_scores(layout.scores)
+    check_run_key(scores.run_key, layout.scores, layout.config)
+    return config, scores, read_prediction_texts(layout.predictions)
 
 
 def _labels(configs: Sequence[RunConfig], paths: Sequence[Path]) -> list[str]:

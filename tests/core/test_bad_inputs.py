@@ -395,6 +395,9 @@ _MINIMAL_ARGS = {
     "data synth": [],
     "data import": ["src", "--output", "imported"],
     "data export": ["demo", "--layout", "folders", "--output", "exported"],
+    "report": ["run", "--output", "report"],
+    "reader-study export": ["run", "--output", "packet"],
+    "reader-study correlate": ["ratings.json"],
 }
 
 
@@ -441,6 +444,11 @@ def test_every_whole_number_option_refuses_minus_one(
         args[2], args[4] = str(workspace.demo), str(workspace.tmp / "never-imported")
     if path == "data export":
         args[2], args[6] = str(workspace.demo), str(workspace.tmp / "never-exported")
+    if path in ("report", "reader-study export"):
+        first = len(path.split())
+        args[first], args[first + 2] = str(workspace.run), str(workspace.tmp / "never-written")
+    if path == "reader-study correlate":
+        args[2] = str(workspace.tmp / "no-ratings.json")
     code, _out, err = run_cli(args, capsys)
     assert code == 2, err
     assert err.startswith("error: ") and option in err, err

@@ -152,7 +152,7 @@ def test_import_walkthrough(tiny_dataset, tmp_path: Path) -> None:
             ),
         ),
         (["--layout", "folder"], ["unknown layout", "did you mean 'folders'"]),
-        (["--workers", "0"], ["--workers must be at least 1"]),
+        (["--workers", "0"], ["--workers must be between 1 and 64"]),
         (["--map", "broken"], ["FIELD=COLUMN"]),
         (["--components"], ["--components does not apply to the table layout"]),
         (["--split-column", "s", "--split-file", "f.csv"], ["not both"]),
