@@ -84,7 +84,7 @@ class ExamShards:
 def _exam_shards(dataset: Any, groups: list[list[int]]) -> Any:
     from torch.utils.data import IterableDataset
 
-    class _TorchExamShards(ExamShards, IterableDataset):  # type: ignore[misc]
+    class _TorchExamShards(ExamShards, IterableDataset):
         pass
 
     return _TorchExamShards(dataset, groups)
