@@ -64,7 +64,7 @@ class ExamShards:
     """Iterable over a map-style dataset in exam order; in a DataLoader worker, only the exams
     of that worker (exam i goes to worker i % num_workers), so no exam is read twice.
 
-    Made a torch IterableDataset by `_exam_shards` (so this module needs no torch)."""
+    Made a torch IterableDataset by `exam_shards` (so this module needs no torch)."""
 
     def __init__(self, dataset: Any, groups: list[list[int]]) -> None:
         self.dataset = dataset
@@ -81,7 +81,7 @@ class ExamShards:
                     yield self.dataset[index]
 
 
-def _exam_shards(dataset: Any, groups: list[list[int]]) -> Any:
+def exam_shards(dataset: Any, groups: list[list[int]]) -> Any:
     from torch.utils.data import IterableDataset
 
     class _TorchExamShards(ExamShards, IterableDataset):
@@ -198,7 +198,7 @@ def _torch_batches(
         ) from None
     groups = exam_order(dataset.records)
     loader: Iterable[list[LoadedSample]] = DataLoader(
-        _exam_shards(dataset, groups),
+        exam_shards(dataset, groups),
         batch_size=batch_size,
         num_workers=min(num_workers, len(groups)) or 1,
         collate_fn=collate_samples,
