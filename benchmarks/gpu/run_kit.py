@@ -144,8 +144,11 @@ class PreparedLesions:
     process that loads it, with that process's exam cache (so each exam's whole-body stage
     runs once: `exam_shards` sends whole exams to one worker)."""
 
-    def __init__(self, root: Path, records: list[Any], size: tuple[int, int, int]) -> None:
+    def __init__(
+        self, root: Path, records: list[Any], size: tuple[int, int, int], half: bool = False
+    ) -> None:
         self.root = root
+        self.half = half
         self.records = records
         self.size = size
         self._loader: Any = None
@@ -180,7 +183,8 @@ class PreparedLesions:
             "mask_focal": x.mask_focal,
             "ct_focal": x.ct_focal,
         }
-        return index, {k: torch.from_numpy(v) for k, v in views.items()}
+        dtype = torch.bfloat16 if self.half else torch.float32  # halves what workers send
+        return index, {k: torch.from_numpy(v).to(dtype) for k, v in views.items()}
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_loader": None, "_cache": None}
@@ -211,7 +215,7 @@ def batches(dataset: PreparedLesions, batch: int, workers: int, pin: bool) -> An
             num_workers=min(workers, len(groups)),
             collate_fn=collate,
             pin_memory=pin,
-            prefetch_factor=4,
+            prefetch_factor=2,
             persistent_workers=False,
         )
     )
@@ -281,7 +285,7 @@ def run_generation(
 
     from petar_bench.baselines.lamed.generation import greedy_generate
 
-    subset = PreparedLesions(dataset.root, dataset.records[:lesions], dataset.size)
+    subset = PreparedLesions(dataset.root, dataset.records[:lesions], dataset.size, dataset.half)
     cuda = device.startswith("cuda")
     if cuda:
         torch.cuda.reset_peak_memory_stats()
@@ -365,53 +369,79 @@ def judge_config(dry_run: bool) -> Any:
     )
 
 
+def judge_inputs(n: int, prompt_tokens: int, vocab: int, gen: Any, device: str) -> tuple[Any, Any]:
+    """Left-padded random prompts; GREEN prompts differ in length (reference + candidate):
+    75-100% of the nominal length."""
+    import torch
+
+    lengths = torch.randint(prompt_tokens * 3 // 4, prompt_tokens + 1, (n,), generator=gen)
+    ids = torch.zeros((n, prompt_tokens), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for r, length in enumerate(lengths.tolist()):
+        ids[r, prompt_tokens - length :] = torch.randint(3, vocab, (length,), generator=gen)
+        mask[r, prompt_tokens - length :] = 1
+    return ids.to(device), mask.to(device)
+
+
 def run_judge(
     model: Any, batch: int, prompt_tokens: int, answer_tokens: int, count: int, device: str
 ) -> JudgeRow:
+    """One untimed warm-up batch (a static cache may compile for its shape), then `count`
+    judgements timed."""
     import torch
 
     cuda = device.startswith("cuda")
-    vocab = model.config.vocab_size
     gen = torch.Generator().manual_seed(batch)
+    state = {"cache": "static"}
+
+    def once(n: int) -> None:
+        ids, mask = judge_inputs(n, prompt_tokens, model.config.vocab_size, gen, device)
+        kwargs = dict(
+            input_ids=ids,
+            attention_mask=mask,
+            do_sample=False,
+            pad_token_id=0,
+            max_new_tokens=answer_tokens,
+            min_new_tokens=answer_tokens,
+        )
+        with torch.inference_mode():
+            try:
+                out = model.generate(**kwargs, cache_implementation=state["cache"])
+            except (TypeError, ValueError):  # an older transformers without a static cache
+                state["cache"] = "dynamic"
+                out = model.generate(**kwargs)
+        if out.shape[1] - prompt_tokens != answer_tokens:
+            raise RuntimeError(f"judge wrote {out.shape[1] - prompt_tokens} tokens")
+
+    once(batch)
     if cuda:
+        torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    cache = "static"
     done = 0
     start = time.perf_counter()
     while done < count:
         n = min(batch, count - done)
-        # GREEN prompts differ in length (reference + candidate): 75-100% of the nominal.
-        lengths = torch.randint(prompt_tokens * 3 // 4, prompt_tokens + 1, (n,), generator=gen)
-        ids = torch.zeros((n, prompt_tokens), dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for r, length in enumerate(lengths.tolist()):
-            ids[r, prompt_tokens - length :] = torch.randint(3, vocab, (length,), generator=gen)
-            mask[r, prompt_tokens - length :] = 1
-        kwargs = dict(
-            input_ids=ids.to(device),
-            attention_mask=mask.to(device),
-            do_sample=False,
-            max_new_tokens=answer_tokens,
-            min_new_tokens=answer_tokens,
-            pad_token_id=0,
-        )
-        with torch.inference_mode():
-            try:
-                out = model.generate(**kwargs, cache_implementation=cache)
-            except (TypeError, ValueError):  # an older transformers without a static cache
-                cache = "dynamic"
-                out = model.generate(**kwargs)
-        if out.shape[1] - prompt_tokens != answer_tokens:
-            raise RuntimeError(f"judge wrote {out.shape[1] - prompt_tokens} tokens")
+        once(n)
         done += n
     if cuda:
         torch.cuda.synchronize()
     seconds = time.perf_counter() - start
     peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
-    return JudgeRow(batch, prompt_tokens, answer_tokens, cache, done, seconds, done / seconds, peak)
+    return JudgeRow(
+        batch, prompt_tokens, answer_tokens, state["cache"], done, seconds, done / seconds, peak
+    )
 
 
 # ---------------------------------------------------------------- main
+
+
+def shared_memory_gib() -> float:
+    import shutil
+
+    try:
+        return shutil.disk_usage("/dev/shm").free / 2**30
+    except OSError:
+        return 0.0
 
 
 def machine(device: str) -> dict[str, Any]:
@@ -465,7 +495,7 @@ def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: 
     geometry = geometry_from_config(config)
     model = build_petar(config, device, dtype)
     size = tuple(geometry.image_size)
-    data = PreparedLesions(root, records, size)
+    data = PreparedLesions(root, records, size, half=not args.dry_run)
     rows = prompt_rows(records, config, geometry.num_image_tokens)
     n = len(records)
     params = sum(p.numel() for p in model.parameters()) / 1e9
@@ -526,7 +556,11 @@ def part_judge(args: argparse.Namespace, report: Report, device: str) -> None:
         f"prompt <= {prompt}, answer {answer} tokens",
         flush=True,
     )
+    started = time.perf_counter()
     for b in (2,) if args.dry_run else args.judge_batches:
+        if time.perf_counter() - started > args.judge_budget_s:
+            report.notes.append(f"judge budget spent: skipped batch {b}")
+            continue
         try:
             row = run_judge(judge, b, prompt, answer, b * (1 if args.dry_run else 2), device)
         except torch.cuda.OutOfMemoryError:
@@ -574,6 +608,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="no new generation setting starts after this many seconds",
     )
     parser.add_argument("--judge-batches", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument(
+        "--judge-budget-s",
+        type=float,
+        default=150,
+        help="no new judge setting starts after this many seconds",
+    )
     parser.add_argument("--judge-prompt-tokens", type=int, default=512)
     parser.add_argument("--judge-answer-tokens", type=int, default=256)
     return parser.parse_args(argv)
@@ -592,6 +632,12 @@ def main(argv: list[str] | None = None) -> Report:
     else:
         device = "cuda"
     report = Report(machine=machine(device))
+    if not args.dry_run and args.workers > 0 and shared_memory_gib() < 16:
+        report.notes.append(
+            f"/dev/shm has {shared_memory_gib():.1f} GiB free: preprocessing in the main "
+            "process (workers would pass ~24 MB per lesion through it)"
+        )
+        args.workers = 0
     print(json.dumps(report.machine), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         part_generation(args, report, device, Path(tmp))
