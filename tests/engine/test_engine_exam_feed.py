@@ -59,14 +59,14 @@ def test_exam_order_keeps_first_appearance_and_lesion_order():
 
 def test_main_process_batches_follow_exams(tmp_path):
     journal = Journal(INTERLEAVED, tmp_path / "log")
-    batches = list(iter_batches(journal, batch_size=4))  # type: ignore[arg-type]
+    batches = list(iter_batches(journal, batch_size=4))
     assert [[s.sample_id for s in b] for b in batches] == [["a1", "a2", "a3", "b1"], ["b2", "c1"]]
 
 
 def test_each_exam_is_read_by_one_worker_only(tmp_path):
     records = [_record(f"{exam}{i}", exam) for i in range(3) for exam in "ABCDE"]
     journal = Journal(records, tmp_path / "log")
-    seen = [s.sample_id for b in iter_batches(journal, batch_size=2, num_workers=2) for s in b]  # type: ignore[arg-type]
+    seen = [s.sample_id for b in iter_batches(journal, batch_size=2, num_workers=2) for s in b]
     assert sorted(seen) == sorted(r.sample_id for r in records)
     readers: dict[str, set[str]] = {}
     for line in (tmp_path / "log").read_text().splitlines():
@@ -88,7 +88,7 @@ def test_workers_load_ahead_of_the_consumer(tmp_path):
     loading (prefetch): the journal grows past the first batch while the consumer waits."""
     records = [_record(f"s{i}", f"E{i}") for i in range(12)]
     journal = Journal(records, tmp_path / "log")
-    batches = iter_batches(journal, batch_size=1, num_workers=2, prefetch_factor=2)  # type: ignore[arg-type]
+    batches = iter_batches(journal, batch_size=1, num_workers=2, prefetch_factor=2)
     first = next(batches)
     assert len(first) == 1
     deadline = time.monotonic() + 30
