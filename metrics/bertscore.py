@@ -48,9 +48,14 @@ def _package_version(name: str) -> str:
 
 
 def _default_layer(model: str) -> int | None:
-    """bert-score's recommended layer for a hub model it knows, else None."""
+    """bert-score's recommended layer for a hub model it knows, else None.
+
+    The default model's layer is known without importing bert_score (which imports torch and
+    transformers: seconds, for `ls metrics`)."""
+    if model == DEFAULT_MODEL:
+        return 17  # bert_score.utils.model2layers["roberta-large"]
     if importlib.util.find_spec("bert_score") is None:
-        return 17 if model == DEFAULT_MODEL else None
+        return None
     from bert_score.utils import model2layers
 
     layer = model2layers.get(model)

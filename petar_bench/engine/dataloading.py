@@ -39,6 +39,56 @@ def describe_error(exc: BaseException) -> str:
         return text or "UserError"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
+    def pin_memory(self) -> LoadedSample:
+        """Called by a DataLoader with pin_memory=True: page-locked tensors copy to the GPU
+        asynchronously. numpy arrays (main-process loading) are left as they are."""
+        if self.input is None:
+            return self
+        pinned: dict[str, Any] = {}
+        for name in _VOLUME_FIELDS:
+            value = getattr(self.input, name)
+            if hasattr(value, "pin_memory"):
+                pinned[name] = value.pin_memory()
+        return replace(self, input=replace(self.input, **pinned)) if pinned else self
+
+
+def exam_order(records: Sequence[LesionRecord]) -> list[list[int]]:
+    """Record indices grouped by exam, exams in order of first appearance, lesions in order."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, record in enumerate(records):
+        groups.setdefault((record.patient_id, record.exam_id), []).append(index)
+    return list(groups.values())
+
+
+class ExamShards:
+    """Iterable over a map-style dataset in exam order; in a DataLoader worker, only the exams
+    of that worker (exam i goes to worker i % num_workers), so no exam is read twice.
+
+    Made a torch IterableDataset by `exam_shards` (so this module needs no torch)."""
+
+    def __init__(self, dataset: Any, groups: list[list[int]]) -> None:
+        self.dataset = dataset
+        self.groups = groups
+
+    def __iter__(self) -> Iterator[Any]:
+        from torch.utils.data import get_worker_info
+
+        info = get_worker_info()
+        worker, count = (0, 1) if info is None else (info.id, info.num_workers)
+        for number, group in enumerate(self.groups):
+            if number % count == worker:
+                for index in group:
+                    yield self.dataset[index]
+
+
+def exam_shards(dataset: Any, groups: list[list[int]]) -> Any:
+    from torch.utils.data import IterableDataset
+
+    class _TorchExamShards(ExamShards, IterableDataset):
+        pass
+
+    return _TorchExamShards(dataset, groups)
+
 
 class LesionDataset:
     """Records -> LoadedSample, one exam cache per process."""
@@ -126,21 +176,30 @@ def iter_batches(
     batch_size: int,
     num_workers: int = 0,
     prefetch_factor: int = 2,
+    pin_memory: bool = False,
 ) -> Iterator[list[LoadedSample]]:
-    """Batches in dataset order; with workers, loaded ahead in other processes."""
+    """Batches of lesions grouped by exam; with workers, loaded ahead in other processes (each
+    worker takes whole exams, so a batch holds lesions of one worker's exams).
+
+    `pin_memory` (for a GPU) page-locks the volumes that workers send."""
     if batch_size < 1:
         raise UserError(f"--batch-size must be at least 1, not {batch_size}")
     if num_workers < 0:
         raise UserError(f"--num-workers must be 0 or more, not {num_workers}")
+    order = [i for group in exam_order(dataset.records) for i in group]
     if num_workers == 0:
-        for start in range(0, len(dataset), batch_size):
-            yield [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
+        for start in range(0, len(order), batch_size):
+            yield [dataset[i] for i in order[start : start + batch_size]]
         return
-    yield from _torch_batches(dataset, batch_size, num_workers, prefetch_factor)
+    yield from _torch_batches(dataset, batch_size, num_workers, prefetch_factor, pin_memory)
 
 
 def _torch_batches(
-    dataset: LesionDataset, batch_size: int, num_workers: int, prefetch_factor: int
+    dataset: LesionDataset,
+    batch_size: int,
+    num_workers: int,
+    prefetch_factor: int,
+    pin_memory: bool,
 ) -> Iterator[list[LoadedSample]]:
     try:
         from torch.utils.data import DataLoader
@@ -149,13 +208,14 @@ def _torch_batches(
             "--num-workers > 0 needs torch (pip install 'petar-bench[models]'); "
             "or use --num-workers 0"
         ) from None
+    groups = exam_order(dataset.records)
     loader: Iterable[list[LoadedSample]] = DataLoader(
-        dataset,  # type: ignore[arg-type]  # any map-style object works
+        exam_shards(dataset, groups),
         batch_size=batch_size,
-        shuffle=False,
-        num_workers=num_workers,
+        num_workers=min(num_workers, len(groups)) or 1,
         collate_fn=collate_samples,
         prefetch_factor=prefetch_factor,
+        pin_memory=pin_memory,
         persistent_workers=False,
     )
     for batch in loader:

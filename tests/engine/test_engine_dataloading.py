@@ -14,6 +14,7 @@ from petar_bench.engine.dataloading import (
     LoadedSample,
     _to_arrays,
     _to_tensors,
+    exam_order,
     iter_batches,
 )
 from petar_bench.errors import UserError
@@ -21,7 +22,7 @@ from petar_bench.records import read_manifest
 from petar_bench.volumes.lesion import LesionInput
 
 
-def test_batches_keep_order_and_carry_load_errors(tmp_path):
+def test_batches_follow_exam_order_and_carry_load_errors(tmp_path):
     import engine_fakes as fakes
 
     fakes.make_tiny_dataset(tmp_path, empty_masks=("s03-1",))
@@ -29,7 +30,8 @@ def test_batches_keep_order_and_carry_load_errors(tmp_path):
     batches = list(iter_batches(LesionDataset(tmp_path, records), batch_size=4))
     assert [len(b) for b in batches] == [4, 4, 1]
     flat = [s for b in batches for s in b]
-    assert [s.sample_id for s in flat] == [r.sample_id for r in records]
+    grouped = [records[i].sample_id for group in exam_order(records) for i in group]
+    assert [s.sample_id for s in flat] == grouped
     bad = next(s for s in flat if s.sample_id == "s03-1")
     assert bad.input is None and "is empty" in bad.error
     assert all(s.input is not None for s in flat if s.sample_id != "s03-1")

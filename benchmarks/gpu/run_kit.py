@@ -1,0 +1,658 @@
+"""GPU measurement kit: PETAR-4B generation and a GREEN-size judge, random weights, no downloads.
+
+Part 1 builds PETAR-4B (LaMed-Phi-3, shapes of the released config: 3.8B language model, 3D ViT
+towers, spatial-pooling projector) with random bfloat16 weights on the GPU, and runs the
+synthetic demo's test split through preprocessing (``petar-release``, in DataLoader workers,
+lesions grouped by exam, pinned memory) and greedy generation with a KV cache at batch 1, 8,
+32 and the largest batch the split allows. The number of new tokens is fixed (no stop token:
+random weights would stop anywhere): 128 and 256. Printed per setting: lesions/s, generated
+tokens/s, peak GPU memory, the fraction of wall time the model waited for input, and the
+projected wall time for 1,175 lesions (the PETAR test split).
+
+Part 2 builds a GREEN-size judge (Llama-2-7B shape, random bfloat16 weights) and runs
+transformers' batched ``generate`` with a static KV cache and a fixed answer length, printing
+judgements/s.
+
+Prompts are pseudo-tokenised (no tokenizer travels: ~1 token per 4 characters of the
+release's question, ids drawn from the vocabulary); lengths, not words, set the cost.
+
+    python benchmarks/gpu/run_kit.py [--json results.json]   # on the GPU machine, < 8 min
+    python benchmarks/gpu/run_kit.py --dry-run               # tiny sizes on CPU (CI)
+
+Packages the machine lacks are installed from benchmarks/gpu/wheels/ (see README.md) into
+benchmarks/gpu/.site/; anything still missing stops the kit with one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+WHEELS = HERE / "wheels"
+SITE = HERE / ".site"
+PETAR_TEST_LESIONS = 1175
+NEEDED = ("numpy", "torch", "transformers", "scipy", "nibabel", "monai", "pydantic", "rich")
+# import name -> the wheels it needs beyond torch and numpy (installed with --no-deps)
+DISTRIBUTIONS = {
+    "scipy": ["scipy"],
+    "nibabel": ["nibabel", "packaging"],
+    "monai": ["monai"],
+    "pydantic": [
+        "pydantic",
+        "pydantic-core",
+        "annotated-types",
+        "typing-inspection",
+        "typing-extensions",
+    ],
+    "rich": ["rich", "markdown-it-py", "mdurl", "pygments"],
+}
+
+
+def fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _missing() -> list[str]:
+    import importlib.util
+
+    return [name for name in NEEDED if importlib.util.find_spec(name) is None]
+
+
+def bootstrap() -> None:
+    """Make the project and its pure-Python dependencies importable, or stop in one line."""
+    if SITE.is_dir():
+        sys.path.insert(0, str(SITE))
+    missing = _missing()
+    if missing and any(WHEELS.glob("*.whl")):
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
+        command += ["--find-links", str(WHEELS), "--target", str(SITE), "--upgrade"]
+        command += sorted({d for m in missing for d in DISTRIBUTIONS.get(m, [m])})
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+            fail(f"cannot install {', '.join(missing)} from {WHEELS}: {last}")
+        sys.path.insert(0, str(SITE))
+        import importlib
+
+        importlib.invalidate_caches()
+        missing = _missing()
+    if missing:
+        fail(
+            f"missing Python packages: {', '.join(missing)} (put their wheels in {WHEELS}: "
+            "see benchmarks/gpu/README.md)"
+        )
+    sys.path.insert(0, str(ROOT))
+    import petar_bench
+
+    try:
+        import petar_bench.baselines  # noqa: F401  # installed: the namespace is mapped
+    except ModuleNotFoundError:  # plain checkout: map baselines/ (and metrics/) by hand
+        petar_bench.__path__.append(str(ROOT))
+
+
+@dataclass
+class GenRow:
+    batch: int
+    new_tokens: int
+    lesions: int
+    seconds: float
+    lesions_per_s: float
+    tokens_per_s: float
+    peak_gpu_gib: float
+    wait_fraction: float
+    wait_fraction_after_first: float
+    projected_s_1175: float
+
+
+@dataclass
+class JudgeRow:
+    batch: int
+    prompt_tokens: int
+    answer_tokens: int
+    cache: str
+    judgements: int
+    seconds: float
+    judgements_per_s: float
+    peak_gpu_gib: float
+
+
+@dataclass
+class Report:
+    machine: dict[str, Any]
+    generation: list[GenRow] = field(default_factory=list)
+    judge: list[JudgeRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- input: exam-grouped workers
+
+
+class PreparedLesions:
+    """Map-style dataset: record index -> (index, six float tensors), preprocessed in the
+    process that loads it, with that process's exam cache (so each exam's whole-body stage
+    runs once: `exam_shards` sends whole exams to one worker)."""
+
+    def __init__(
+        self, root: Path, records: list[Any], size: tuple[int, int, int], half: bool = False
+    ) -> None:
+        self.root = root
+        self.half = half
+        self.records = records
+        self.size = size
+        self._loader: Any = None
+        self._cache: Any = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> tuple[int, dict[str, Any]]:
+        import torch
+
+        from petar_bench.volumes.exam_cache import ExamCache
+        from petar_bench.volumes.lesion import VolumeLoader
+        from petar_bench.volumes.petar_release import preprocess_petar_release
+
+        if self._loader is None:
+            self._loader = VolumeLoader(self.root, cache_exams=2)
+            self._cache = ExamCache(max_exams=2)
+        record = self.records[index]
+        lesion = self._loader.load(record)
+        x = preprocess_petar_release(
+            lesion,
+            cache=self._cache,
+            exam_key=f"{record.patient_id}/{record.exam_id}",
+            size=self.size,
+        )
+        views = {
+            "image": x.pet,
+            "mask": x.mask,
+            "ct": x.ct,
+            "image_focal": x.pet_focal,
+            "mask_focal": x.mask_focal,
+            "ct_focal": x.ct_focal,
+        }
+        dtype = torch.bfloat16 if self.half else torch.float32  # halves what workers send
+        return index, {k: torch.from_numpy(v).to(dtype) for k, v in views.items()}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_loader": None, "_cache": None}
+
+
+def collate(items: list[tuple[int, dict[str, Any]]]) -> tuple[list[int], dict[str, Any]]:
+    import torch
+
+    keys = items[0][1].keys()
+    return [i for i, _ in items], {k: torch.stack([v[k] for _, v in items]) for k in keys}
+
+
+def batches(dataset: PreparedLesions, batch: int, workers: int, pin: bool) -> Any:
+    from torch.utils.data import DataLoader
+
+    from petar_bench.engine.dataloading import exam_order, exam_shards
+
+    groups = exam_order(dataset.records)
+    if workers == 0:
+        order = [i for g in groups for i in g]
+        return (
+            collate([dataset[i] for i in order[s : s + batch]]) for s in range(0, len(order), batch)
+        )
+    return iter(
+        DataLoader(
+            exam_shards(dataset, groups),
+            batch_size=batch,
+            num_workers=min(workers, len(groups)),
+            collate_fn=collate,
+            pin_memory=pin,
+            prefetch_factor=2,
+            persistent_workers=False,
+        )
+    )
+
+
+# ---------------------------------------------------------------- PETAR-4B
+
+
+def petar_config(dry_run: bool) -> dict[str, Any]:
+    if dry_run:
+        from petar_bench.baselines.lamed.tiny import tiny_config
+
+        config = tiny_config(200, image_size=(8, 32, 32), kind="petar")
+        config["eos_token_id"] = config["pad_token_id"] = 3
+        return config
+    path = ROOT / "tests" / "data" / "lamed" / "petar4b_config_reconstructed.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def build_petar(config: dict[str, Any], device: str, dtype: Any) -> Any:
+    import torch
+
+    from petar_bench.baselines.lamed.model import LamedPhi3ForCausalLM, make_config
+
+    torch.manual_seed(0)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            model = LamedPhi3ForCausalLM(make_config(config))
+    finally:
+        torch.set_default_dtype(previous)
+    return model.eval()
+
+
+def prompt_rows(records: list[Any], config: dict[str, Any], image_tokens: int) -> list[list[int]]:
+    """BOS, the image placeholders, then ~len(text)/4 ids per the release's question."""
+    import random
+
+    from petar_bench.baselines.lamed.prompts import petar_policy
+
+    policy = petar_policy(None, None)
+    vocab = int(config["vocab_size"])
+    rng = random.Random(0)
+    rows = []
+    for record in records:
+        n = max(1, len(policy.for_sample(record.sample_id)) // 4)
+        rows.append(
+            [1] + [vocab - 2] * image_tokens + [rng.randrange(4, vocab - 20) for _ in range(n)]
+        )
+    return rows
+
+
+def run_generation(
+    model: Any,
+    dataset: PreparedLesions,
+    rows: list[list[int]],
+    batch: int,
+    new_tokens: int,
+    lesions: int,
+    workers: int,
+    device: str,
+    dtype: Any,
+    pad_id: int,
+) -> GenRow:
+    import torch
+
+    from petar_bench.baselines.lamed.generation import greedy_generate
+
+    subset = PreparedLesions(dataset.root, dataset.records[:lesions], dataset.size, dataset.half)
+    cuda = device.startswith("cuda")
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    waits: list[float] = []
+    produced = done = 0
+    start = time.perf_counter()
+    feed = batches(subset, batch, workers, pin=cuda)
+    while True:
+        asked = time.perf_counter()
+        try:
+            indices, volumes = next(feed)
+        except StopIteration:
+            break
+        waits.append(time.perf_counter() - asked)
+        with torch.inference_mode():
+            t = {k: v.to(device, dtype, non_blocking=True) for k, v in volumes.items()}
+            focal = (t["image_focal"], t["mask_focal"], t["ct_focal"])
+            features = model.encode_images(t["image"], t["mask"], t["ct"], focal=focal)
+            out = greedy_generate(
+                model,
+                [rows[i] for i in indices],
+                features,
+                max_new_tokens=new_tokens,
+                eos_ids=set(),
+                pad_id=pad_id,
+            )
+        if cuda:
+            torch.cuda.synchronize()
+        produced += sum(len(t) for t in out.tokens)
+        done += len(indices)
+    seconds = time.perf_counter() - start
+    if produced != done * new_tokens:
+        raise RuntimeError(f"expected {done * new_tokens} tokens, got {produced}")
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
+    rest = seconds - waits[0]
+    return GenRow(
+        batch=batch,
+        new_tokens=new_tokens,
+        lesions=done,
+        seconds=seconds,
+        lesions_per_s=done / seconds,
+        tokens_per_s=produced / seconds,
+        peak_gpu_gib=peak,
+        wait_fraction=sum(waits) / seconds,
+        wait_fraction_after_first=sum(waits[1:]) / rest if rest > 0 else 0.0,
+        projected_s_1175=PETAR_TEST_LESIONS * seconds / done,
+    )
+
+
+# ---------------------------------------------------------------- GREEN-size judge
+
+
+def judge_config(dry_run: bool) -> Any:
+    from transformers import LlamaConfig
+
+    if dry_run:
+        return LlamaConfig(
+            vocab_size=256,
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=4,
+            max_position_embeddings=512,
+            pad_token_id=0,
+            bos_token_id=1,
+            eos_token_id=2,
+        )
+    return LlamaConfig(  # Llama-2-7B, the size of GREEN-RadLlama2-7b
+        vocab_size=32000,
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        num_key_value_heads=32,
+        max_position_embeddings=4096,
+        rms_norm_eps=1e-5,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+
+
+def judge_inputs(n: int, prompt_tokens: int, vocab: int, gen: Any, device: str) -> tuple[Any, Any]:
+    """Left-padded random prompts; GREEN prompts differ in length (reference + candidate):
+    75-100% of the nominal length."""
+    import torch
+
+    lengths = torch.randint(prompt_tokens * 3 // 4, prompt_tokens + 1, (n,), generator=gen)
+    ids = torch.zeros((n, prompt_tokens), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for r, length in enumerate(lengths.tolist()):
+        ids[r, prompt_tokens - length :] = torch.randint(3, vocab, (length,), generator=gen)
+        mask[r, prompt_tokens - length :] = 1
+    return ids.to(device), mask.to(device)
+
+
+def run_judge(
+    model: Any, batch: int, prompt_tokens: int, answer_tokens: int, count: int, device: str
+) -> JudgeRow:
+    """One untimed warm-up batch (a static cache may compile for its shape), then `count`
+    judgements timed."""
+    import torch
+
+    cuda = device.startswith("cuda")
+    gen = torch.Generator().manual_seed(batch)
+    state = {"cache": "static"}
+
+    def once(n: int) -> None:
+        ids, mask = judge_inputs(n, prompt_tokens, model.config.vocab_size, gen, device)
+        kwargs = dict(
+            input_ids=ids,
+            attention_mask=mask,
+            do_sample=False,
+            pad_token_id=0,
+            max_new_tokens=answer_tokens,
+            min_new_tokens=answer_tokens,
+        )
+        with torch.inference_mode():
+            try:
+                out = model.generate(**kwargs, cache_implementation=state["cache"])
+            except (TypeError, ValueError):  # an older transformers without a static cache
+                state["cache"] = "dynamic"
+                out = model.generate(**kwargs)
+        if out.shape[1] - prompt_tokens != answer_tokens:
+            raise RuntimeError(f"judge wrote {out.shape[1] - prompt_tokens} tokens")
+
+    once(batch)
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    done = 0
+    start = time.perf_counter()
+    while done < count:
+        n = min(batch, count - done)
+        once(n)
+        done += n
+    if cuda:
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    peak = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
+    return JudgeRow(
+        batch, prompt_tokens, answer_tokens, state["cache"], done, seconds, done / seconds, peak
+    )
+
+
+# ---------------------------------------------------------------- main
+
+
+def shared_memory_gib() -> float:
+    import shutil
+
+    try:
+        return shutil.disk_usage("/dev/shm").free / 2**30
+    except OSError:
+        return 0.0
+
+
+def machine(device: str) -> dict[str, Any]:
+    import torch
+    import transformers
+
+    info = {
+        "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "cpus": os.cpu_count(),
+        "device": device,
+    }
+    if device.startswith("cuda"):
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def dataset(dry_run: bool, tmp: Path) -> tuple[Path, list[Any]]:
+    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets.synthetic import generate_synthetic_dataset
+
+    if dry_run:
+        manifest = generate_synthetic_dataset(tmp / "demo", seed=0, n_patients=4)
+        records = manifest.records  # 4 patients are all train: any lesions will do
+        return tmp / "demo", records[:3]
+    handle = ensure_demo()
+    return handle.root, handle.manifest.split("test")
+
+
+def print_generation(row: GenRow) -> None:
+    print(
+        f"  batch {row.batch:>3}  new {row.new_tokens:>3}  lesions {row.lesions:>4}  "
+        f"{row.lesions_per_s:7.2f} lesions/s  {row.tokens_per_s:8.0f} tok/s  "
+        f"peak {row.peak_gpu_gib:6.1f} GiB  waits {row.wait_fraction:5.1%} "
+        f"(after 1st batch {row.wait_fraction_after_first:5.1%})  "
+        f"1,175 lesions in {row.projected_s_1175:7.0f} s",
+        flush=True,
+    )
+
+
+def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: Path) -> None:
+    import torch
+
+    from petar_bench.baselines.lamed.config import geometry_from_config
+
+    dtype = torch.float32 if args.dry_run else torch.bfloat16
+    root, records = dataset(args.dry_run, tmp)
+    config = petar_config(args.dry_run)
+    geometry = geometry_from_config(config)
+    model = build_petar(config, device, dtype)
+    size = tuple(geometry.image_size)
+    data = PreparedLesions(root, records, size, half=not args.dry_run)
+    rows = prompt_rows(records, config, geometry.num_image_tokens)
+    n = len(records)
+    params = sum(p.numel() for p in model.parameters()) / 1e9
+    print(
+        f"PETAR-4B: {params:.2f}B parameters, {dtype}, input {size}, {n} test lesions", flush=True
+    )
+    sizes = sorted({b for b in (*args.batches, n) if b <= n})
+    tokens = (4,) if args.dry_run else args.new_tokens
+    started = time.perf_counter()
+    for new in tokens:
+        for b in sizes:
+            if time.perf_counter() - started > args.generation_budget_s:
+                report.notes.append(f"generation budget spent: skipped batch {b}, {new} tokens")
+                continue
+            lesions = n if args.dry_run else min(n, max(2 * b, args.min_lesions))
+            try:
+                row = run_generation(
+                    model,
+                    data,
+                    rows,
+                    b,
+                    new,
+                    lesions,
+                    args.workers,
+                    device,
+                    dtype,
+                    int(config["pad_token_id"]),
+                )
+            except torch.cuda.OutOfMemoryError:
+                report.notes.append(f"batch {b} with {new} new tokens does not fit")
+                torch.cuda.empty_cache()
+                continue
+            report.generation.append(row)
+            print_generation(row)
+    del model
+    if device.startswith("cuda"):
+        torch.cuda.empty_cache()
+
+
+def part_judge(args: argparse.Namespace, report: Report, device: str) -> None:
+    import torch
+    from transformers import LlamaForCausalLM
+
+    dtype = torch.float32 if args.dry_run else torch.bfloat16
+    torch.manual_seed(0)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):
+            judge = LlamaForCausalLM(judge_config(args.dry_run)).eval()
+    finally:
+        torch.set_default_dtype(previous)
+    prompt, answer = (
+        (16, 4) if args.dry_run else (args.judge_prompt_tokens, args.judge_answer_tokens)
+    )
+    print(
+        f"GREEN-size judge: {sum(p.numel() for p in judge.parameters()) / 1e9:.2f}B parameters, "
+        f"prompt <= {prompt}, answer {answer} tokens",
+        flush=True,
+    )
+    started = time.perf_counter()
+    for b in (2,) if args.dry_run else args.judge_batches:
+        if time.perf_counter() - started > args.judge_budget_s:
+            report.notes.append(f"judge budget spent: skipped batch {b}")
+            continue
+        try:
+            row = run_judge(judge, b, prompt, answer, b * (1 if args.dry_run else 2), device)
+        except torch.cuda.OutOfMemoryError:
+            report.notes.append(f"judge batch {b} does not fit")
+            torch.cuda.empty_cache()
+            continue
+        report.judge.append(row)
+        print(
+            f"  batch {row.batch:>3}  {row.judgements_per_s:7.2f} judgements/s "
+            f"({1 / row.judgements_per_s:.3f} s each; upstream ~2.2 s)  cache {row.cache}  "
+            f"peak {row.peak_gpu_gib:6.1f} GiB",
+            flush=True,
+        )
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dry-run", action="store_true", help="tiny sizes on CPU (for CI)")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--batches",
+        type=int,
+        nargs="+",
+        default=[1, 8, 32],
+        help="generation batch sizes (the split's size is always added)",
+    )
+    parser.add_argument(
+        "--new-tokens",
+        type=int,
+        nargs="+",
+        default=[128, 256],
+        help="fixed numbers of generated tokens",
+    )
+    parser.add_argument(
+        "--min-lesions",
+        type=int,
+        default=8,
+        help="lesions per setting at least (2 batches, at most the split)",
+    )
+    parser.add_argument("--workers", type=int, default=8, help="DataLoader workers")
+    parser.add_argument(
+        "--generation-budget-s",
+        type=float,
+        default=240,
+        help="no new generation setting starts after this many seconds",
+    )
+    parser.add_argument("--judge-batches", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument(
+        "--judge-budget-s",
+        type=float,
+        default=150,
+        help="no new judge setting starts after this many seconds",
+    )
+    parser.add_argument("--judge-prompt-tokens", type=int, default=512)
+    parser.add_argument("--judge-answer-tokens", type=int, default=256)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> Report:
+    args = parse(argv)
+    bootstrap()
+    import torch
+
+    if args.dry_run:
+        device = "cpu"
+        args.workers = min(args.workers, 2)
+    elif not torch.cuda.is_available():
+        fail("no CUDA device; use --dry-run for the CPU check")
+    else:
+        device = "cuda"
+    report = Report(machine=machine(device))
+    if not args.dry_run and args.workers > 0 and shared_memory_gib() < 16:
+        report.notes.append(
+            f"/dev/shm has {shared_memory_gib():.1f} GiB free: preprocessing in the main "
+            "process (workers would pass ~24 MB per lesion through it)"
+        )
+        args.workers = 0
+    print(json.dumps(report.machine), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        part_generation(args, report, device, Path(tmp))
+    part_judge(args, report, device)
+    for note in report.notes:
+        print(f"note: {note}")
+    if args.json:
+        args.json.write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as exc:  # a project UserError (or any failure) in one line
+        if type(exc).__name__ != "UserError":
+            raise
+        fail(str(exc))
