@@ -41,6 +41,34 @@ def _reorder(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np
     return values[[where[s] for s in want]]
 
 
+#: A stratum with fewer patients than this is flagged as too small on boards: its patient
+#: bootstrap would resample 1-4 clusters, so its interval says nothing.
+MIN_STRATUM_PATIENTS = 5
+
+
+def board_strata(strata: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's strata as a board keeps them: a level with fewer than
+    MIN_STRATUM_PATIENTS patients keeps its counts and is flagged `too_small`, without values
+    or intervals; every other level is kept as it is."""
+    out: dict[str, Any] = {}
+    for axis, levels in strata.items():
+        if not isinstance(levels, Mapping):
+            out[str(axis)] = levels
+            continue
+        out[str(axis)] = {
+            str(level): _flag_small(cell) if isinstance(cell, Mapping) else cell
+            for level, cell in levels.items()
+        }
+    return out
+
+
+def _flag_small(cell: Mapping[str, Any]) -> dict[str, Any]:
+    patients = cell.get("n_patients")
+    if isinstance(patients, int) and patients < MIN_STRATUM_PATIENTS:
+        return {"n": cell.get("n"), "n_patients": patients, "too_small": True, "metrics": {}}
+    return dict(cell)
+
+
 def entry_metrics(
     report: Any, sample_ids: Sequence[str]
 ) -> tuple[dict[str, MetricScore], dict[str, str], dict[str, Any]]:
@@ -76,7 +104,7 @@ def entry_metrics(
             stats=[[None if np.isnan(x) else float(x) for x in row] for row in ordered],
             options=dict(options.get(metric_id) or {}),
         )
-    return scores, not_computed, dict(data.get("strata") or {})
+    return scores, not_computed, board_strata(data.get("strata") or {})
 
 
 def metric_identity(signature: str) -> str:

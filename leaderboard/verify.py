@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.leaderboard._scored import metric_identity, report_dict
+from petar_bench.leaderboard._scored import board_strata, metric_identity, report_dict
 from petar_bench.leaderboard.board import entry_folders, load_entries
 from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
 from petar_bench.leaderboard.entry import Entry, MetricScore, predictions_content_sha256
@@ -189,13 +189,14 @@ def _rescore(
 ) -> tuple[Any, list[str]]:
     """The official scoring of the stored texts with the entry's metrics and options."""
     from petar_bench import registry
+    from petar_bench.metrics.inputs import needs_measurements
     from petar_bench.metrics.scoring import score_texts
-    from petar_bench.volumes.measured import measure_records, wants_measurements
+    from petar_bench.volumes.measured import measure_records
 
     installed = set(registry.metrics.names())
     wanted = [m for m in entry.metrics if m in installed]
     extra: dict[str, Any] = {}
-    if wants_measurements(wanted) and split.root is not None:
+    if needs_measurements(wanted) and split.root is not None:
         extra["measurements"] = measure_records(split.root, split.manifest, split.records)
     records = split.records
     report = score_texts(
@@ -240,7 +241,8 @@ def verify_entry(entry: Entry, config: BoardConfig, split: _Split, source: str) 
         for m, score in entry.metrics.items()
     ]
     verified = {c.metric for c in checks if c.status == "verified"}
-    stored, rescored = (_strata_of(x, verified) for x in (entry.strata, data.get("strata")))
+    rescored_strata = board_strata(data.get("strata") or {})
+    stored, rescored = (_strata_of(x, verified) for x in (entry.strata, rescored_strata))
     if not _close(stored, rescored):
         checks.append(MetricCheck("strata", "failed", "stored strata differ from re-scored"))
     return EntryCheck(source, entry.entry_id, [], checks)
