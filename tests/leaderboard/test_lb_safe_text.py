@@ -10,6 +10,7 @@ import pytest
 from lb_fixtures import perturb, write_predictions
 from rich.console import Console
 
+from petar_bench.commands.compare import comparison_table
 from petar_bench.leaderboard import (
     ModelInfo,
     SubmissionMetadata,
@@ -19,7 +20,6 @@ from petar_bench.leaderboard import (
     submit,
 )
 from petar_bench.leaderboard._text import safe_text
-from petar_bench.leaderboard.compare import comparison_table
 from petar_bench.leaderboard.render import print_board, print_entry, render_html, render_markdown
 from petar_bench.records import Manifest
 
