@@ -33,7 +33,7 @@ def _shift(match: re.Match[str]) -> str:
 
 def perturb_numbers(run_dir: Path, out: Path, every: int = 5) -> Path:
     """Copy a run and change every number in every `every`-th prediction (20% for 5)."""
-    from petar_bench.scoring_cli import score_files
+    from petar_bench.commands.score import score_files
 
     shutil.copytree(run_dir, out)
     rows = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
