@@ -6,7 +6,8 @@ with `read_scores`); this module is where the leaderboard turns it into entry sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,34 @@ def _reorder(values: np.ndarray, have: Sequence[str], want: Sequence[str]) -> np
         return values
     where = {s: i for i, s in enumerate(have)}
     return values[[where[s] for s in want]]
+
+
+#: A stratum with fewer patients than this is flagged as too small on boards: its patient
+#: bootstrap would resample 1-4 clusters, so its interval says nothing.
+MIN_STRATUM_PATIENTS = 5
+
+
+def board_strata(strata: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's strata as a board keeps them: a level with fewer than
+    MIN_STRATUM_PATIENTS patients keeps its counts and is flagged `too_small`, without values
+    or intervals; every other level is kept as it is."""
+    out: dict[str, Any] = {}
+    for axis, levels in strata.items():
+        if not isinstance(levels, Mapping):
+            out[str(axis)] = levels
+            continue
+        out[str(axis)] = {
+            str(level): _flag_small(cell) if isinstance(cell, Mapping) else cell
+            for level, cell in levels.items()
+        }
+    return out
+
+
+def _flag_small(cell: Mapping[str, Any]) -> dict[str, Any]:
+    patients = cell.get("n_patients")
+    if isinstance(patients, int) and patients < MIN_STRATUM_PATIENTS:
+        return {"n": cell.get("n"), "n_patients": patients, "too_small": True, "metrics": {}}
+    return dict(cell)
 
 
 def entry_metrics(
@@ -65,7 +94,7 @@ def entry_metrics(
             options=dict(report.metric_options.get(metric_id) or {}),
         )
     strata = report.model_dump(mode="json", include={"strata"})["strata"]
-    return scores, not_computed, dict(strata)
+    return scores, not_computed, board_strata(strata or {})
 
 
 def metric_identity(signature: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.leaderboard._scored import metric_identity
+from petar_bench.leaderboard._scored import board_strata, metric_identity
 from petar_bench.leaderboard.board import entry_folders, load_entries
 from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
 from petar_bench.leaderboard.entry import Entry, MetricScore, predictions_content_sha256
@@ -237,7 +237,8 @@ def verify_entry(entry: Entry, config: BoardConfig, split: _Split, source: str) 
         for m, score in entry.metrics.items()
     ]
     verified = {c.metric for c in checks if c.status == "verified"}
-    stored, rescored = (_strata_of(x, verified) for x in (entry.strata, data.get("strata")))
+    rescored_strata = board_strata(data.get("strata") or {})
+    stored, rescored = (_strata_of(x, verified) for x in (entry.strata, rescored_strata))
     if not _close(stored, rescored):
         checks.append(MetricCheck("strata", "failed", "stored strata differ from re-scored"))
     return EntryCheck(source, entry.entry_id, [], checks)

@@ -18,6 +18,10 @@ METRIC_LABELS = {
     "pet_region_acc": "Region acc.",
     "pet_organ_acc": "Organ acc.",
     "pet_laterality_acc": "Laterality acc.",
+    "pet_region_acc_strict": "Region acc. (strict)",
+    "pet_organ_acc_strict": "Organ acc. (strict)",
+    "pet_laterality_acc_strict": "Laterality acc. (strict)",
+    "rouge_l_masked": "ROUGE-L (numbers masked)",
 }
 
 SYNTHETIC_NOTE = (

@@ -141,12 +141,9 @@ def _strata(entry: Entry) -> str:
         f"<th>{esc(h)}</th>" for h in ("Stratum", "Level", "n", *map(metric_label, metrics))
     )
     body = "".join(
-        f"<tr><td>{esc(r.stratum)}</td><td>{esc(r.level)}</td>"
+        f"<tr><td>{esc(r.stratum)}</td><td>{esc(r.shown_level)}</td>"
         f'<td class="num">{"" if r.n is None else r.n}</td>'
-        + "".join(
-            f'<td class="num">{fmt_value(r.values[m]) if m in r.values else ""}</td>'
-            for m in metrics
-        )
+        + "".join(f'<td class="num">{esc(r.cell(m, fmt_value))}</td>' for m in metrics)
         + "</tr>"
         for r in rows
     )

@@ -128,8 +128,8 @@ def _strata(entry: Entry) -> list[str]:
     metrics = strata_metrics(rows)
     headers = ["Stratum", "Level", "n", *map(metric_label, metrics)]
     body = [
-        [md_escape(r.stratum), md_escape(r.level), "" if r.n is None else str(r.n)]
-        + [fmt_value(r.values[m]) if m in r.values else "" for m in metrics]
+        [md_escape(r.stratum), md_escape(r.shown_level), "" if r.n is None else str(r.n)]
+        + [r.cell(m, fmt_value) for m in metrics]
         for r in rows
     ]
     return ["", "Strata:", "", *_table(headers, body, right_from=2)]

@@ -46,6 +46,10 @@ SHORT_LABELS = {
     "pet_region_acc": "region acc",
     "pet_organ_acc": "organ acc",
     "pet_laterality_acc": "laterality acc",
+    "pet_region_acc_strict": "region strict",
+    "pet_organ_acc_strict": "organ strict",
+    "pet_laterality_acc_strict": "side strict",
+    "rouge_l_masked": "ROUGE-L [#]",
 }
 ENTRY_HINT = (
     "Organisation, parameters, CIs of every metric and strata of one entry: "
@@ -315,10 +319,10 @@ def _strata_table(rows: list[StratumRow], layout: _Layout) -> Table:
         first = not i or row.stratum != rows[i - 1].stratum
         if i and first:
             table.add_section()
-        values = [fmt_value(row.values[m]) if m in row.values else "" for m in metrics]
+        values = [row.cell(m, fmt_value) for m in metrics]
         n = "" if row.n is None else str(row.n)
         stratum = Text(safe_text(row.stratum) if first else "")
-        table.add_row(stratum, Text(safe_text(row.level)), n, *values)
+        table.add_row(stratum, Text(safe_text(row.shown_level)), n, *values)
     return table
 
 

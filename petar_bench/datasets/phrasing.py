@@ -6,9 +6,10 @@ background), the tracer-avid wording, a noun that fits organ and size, the site 
 laterality), the size ("measuring 14 x 11 mm"), SUVmax, sometimes the slice, a score where
 the tracer has one (miPSMA, Krenning) and an impression phrase (facts sheet, section 5).
 
-Skeletons come in two disjoint pools: "train" sentences use one pool, "val" and "test"
-sentences the other, so a model that copies training sentences verbatim gets no free
-credit on the test split, while the slot vocabulary (the clinical content) is shared.
+Skeletons come in three disjoint pools, one per split, so a model that copies training
+sentences verbatim gets no free credit on the test split, and a model tuned on the val split
+(early stopping, retrieval over train+val) gains nothing from having seen the test phrasing,
+while the slot vocabulary (the clinical content) is shared.
 """
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "{slice}, {impr}.",
         "t8": "{noun} in {loc_site} with {int_adj} {tracer} avidity, {size}, SUVmax {suv}, "
         "{score}.",
+    },
+    "val": {
+        "v1": "{adj_site} {noun} with {int_adj} {tracer} uptake, {size}, maximal SUV {suv}; "
+        "{impr}.",
+        "v2": "Demonstrated in {loc_site} is a {int_adv} {avid} {noun} ({size}), SUVmax {suv}, "
+        "{impr}.",
+        "v3": "{int_adj} {avid} {noun} of {loc_site} on slice {slice}, size {size}, SUVmax "
+        "{suv}, {score}.",
+        "v4": "PET shows a {noun} in {loc_site}, {size}, whose SUVmax reaches {suv}, {impr}.",
+        "v5": "Abnormal {int_adj} uptake in a {adj_site} {noun}, peak SUVmax {suv}, size "
+        "{size}, {impr}.",
+        "v6": "{adj_site} {noun} is {int_adv} {avid} (SUVmax {suv}; {score}), {size}.",
+        "v7": "Identified: {noun} in {loc_site}, {int_adj} avidity, SUVmax {suv}, image "
+        "{slice}; {impr}.",
+        "v8": "One {int_adv} {avid} {noun} within {loc_site}, {size} in size, SUVmax of "
+        "{suv}, {impr}.",
     },
     "test": {
         "s1": "{int_adj} uptake (SUVmax {suv}) is seen in a {size} {noun} of {loc_site}, {impr}.",
@@ -177,7 +194,11 @@ def _impression(facts: FindingFacts, level: str, rng: np.random.Generator) -> st
 
 
 def pool_for_split(split: str) -> str:
-    return "train" if split == "train" else "test"
+    """The skeleton pool of a split: each split has its own (train, val, test).
+
+    Any other split name (a user's custom one) uses the test pool, the one no model is tuned
+    on."""
+    return split if split in ("train", "val") else "test"
 
 
 def render_findings(facts: FindingFacts, split: str, rng: np.random.Generator) -> tuple[str, str]:

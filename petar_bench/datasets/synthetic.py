@@ -10,7 +10,7 @@
 The same seed gives byte-identical files and manifest (every random draw comes from a
 stream keyed by (seed, patient, purpose); gzip headers carry no time or name). Everything is
 labelled synthetic: the data are phantoms, not patients. Splits are by patient, stratified by
-tracer; test (and val) findings use phrasing skeletons that train never uses.
+tracer; val and test findings each use their own phrasing skeletons, which train never uses.
 """
 
 from __future__ import annotations

@@ -55,6 +55,10 @@ def perturb_numbers(run_dir: Path, out: Path, every: int = 5) -> Path:
         output=out / "scores.json",
         console=Console(quiet=True),
     )
+    # 'score' does not know the run; the copy keeps its run's key, as a re-scored run would.
+    scores = json.loads((out / "scores.json").read_text())
+    scores["run_key"] = json.loads((run_dir / "scores.json").read_text())["run_key"]
+    (out / "scores.json").write_text(json.dumps(scores))
     return out
 
 

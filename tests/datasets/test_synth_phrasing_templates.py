@@ -11,6 +11,7 @@ from petar_bench.datasets.phrasing import (
     _tidy,
     intensity,
     match_templates,
+    pool_for_split,
     render_findings,
     score_clause,
 )
@@ -33,14 +34,20 @@ def _facts(site="lung_rul", suv=7.3, tracer="PSMA", long_mm=14, short_mm=11):
 
 
 def test_pools_are_disjoint():
-    train, test = TEMPLATES["train"], TEMPLATES["test"]
-    assert not set(train) & set(test)
-    assert not set(train.values()) & set(test.values())
+    assert set(TEMPLATES) == {"train", "val", "test"}
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        assert not set(TEMPLATES[a]) & set(TEMPLATES[b]), (a, b)
+        assert not set(TEMPLATES[a].values()) & set(TEMPLATES[b].values()), (a, b)
+
+
+@pytest.mark.parametrize("split", ["train", "val", "test", "holdout"])
+def test_each_split_has_its_own_pool(split):
+    assert pool_for_split(split) == {"holdout": "test"}.get(split, split)
 
 
 @pytest.mark.parametrize("split", ["train", "val", "test"])
 def test_every_sentence_matches_only_its_pool(split):
-    pool = set(TEMPLATES["train" if split == "train" else "test"])
+    pool = set(TEMPLATES[split])
     rng = np.random.default_rng(0)
     for site in (
         "lung_rul",

@@ -58,9 +58,22 @@ def test_shipped_boards_are_valid() -> None:
     ids = shipped_board_ids()
     assert {"synthetic-demo", "petarseg-11k-test"} <= set(ids)
     demo = load_board_config("synthetic-demo")
-    assert demo.synthetic and demo.show_paper_table and demo.dataset == "demo"
+    assert demo.synthetic and demo.dataset == "demo"
     real = load_board_config("petarseg-11k-test")
     assert not real.synthetic
+
+
+@pytest.mark.parametrize("board_id", ["synthetic-demo", "petarseg-11k-test"])
+def test_shipped_boards_rank_on_what_matters(board_id: str) -> None:
+    """Paper table on real data only; GREEN when a judge is pinned, else masked ROUGE-L;
+    strict field accuracies only (an omission is an error)."""
+    config = load_board_config(board_id)
+    assert config.show_paper_table is (not config.synthetic)
+    expected = "green" if "green" in config.metric_signatures else "rouge_l_masked"
+    assert config.primary_metric == expected
+    fields = [m for m in config.scored_metrics if m.startswith("pet_") and m.endswith("_acc")]
+    strict = [m for m in config.scored_metrics if m.endswith("_acc_strict")]
+    assert not fields and len(strict) == 3
 
 
 def test_shipped_entries_parse_and_match_their_board() -> None:

@@ -191,4 +191,4 @@ def test_shipped_synthetic_board_verifies(demo_dataset, capsys) -> None:
     out = capsys.readouterr().out
     assert done.value.code in (0, None), out
     assert out.count("ok ") == 3 and "FAILED" not in out and "no mismatch" in out
-    assert out.count("verified: rouge_l, bleu4, cider, bleu1") == 3
+    assert out.count("verified: rouge_l_masked, bleu4, cider, rouge_l, bleu1") == 3
