@@ -6,6 +6,9 @@ same signature were computed the same way.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from petar_bench import __version__
 
 IMPLEMENTATION = f"petar-bench-{__version__}"
@@ -22,3 +25,18 @@ def _fmt(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value).replace("|", "/")
+
+
+def model_tag(name: str) -> str:
+    """How a model appears in a signature: a hub id as it is; a local folder as
+    `<folder name>@<8 hex digits over its config bytes and weight file names and sizes>`."""
+    folder = Path(name)
+    if not folder.is_dir():
+        return name
+    digest = hashlib.sha256()
+    config = folder / "config.json"
+    if config.is_file():
+        digest.update(config.read_bytes())
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
+    return f"{folder.name}@{digest.hexdigest()[:8]}"

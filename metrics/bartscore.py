@@ -15,32 +15,19 @@ folder or the Hugging Face cache, loaded without remote code.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.metrics._signature import build_signature
+from petar_bench.metrics._signature import build_signature, model_tag
 from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
 DEFAULT_MODEL = "facebook/bart-large-cnn"
 DIRECTIONS = ("f", "precision", "recall")
 MAX_LENGTH = 1024
-
-
-def folder_tag(folder: Path) -> str:
-    """Short content tag of a local model folder: config bytes and weight file sizes."""
-    digest = hashlib.sha256()
-    config = folder / "config.json"
-    if config.is_file():
-        digest.update(config.read_bytes())
-    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
-    return digest.hexdigest()[:8]
 
 
 class BartScore(MeanMetric):
@@ -70,8 +57,7 @@ class BartScore(MeanMetric):
         self._revision = "unknown"
 
     def _model_tag(self) -> str:
-        folder = Path(self.model_name)
-        return f"{folder.name}@{folder_tag(folder)}" if folder.is_dir() else self.model_name
+        return model_tag(self.model_name)
 
     def signature(self) -> str:
         return build_signature(

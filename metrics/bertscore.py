@@ -18,7 +18,6 @@ Per-sample statistics are (F1, P, R); the corpus value is the mean F1.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import warnings
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.metrics._signature import build_signature
+from petar_bench.metrics._signature import build_signature, model_tag
 from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
@@ -60,17 +59,6 @@ def _default_layer(model: str) -> int | None:
 
     layer = model2layers.get(model)
     return int(layer) if layer is not None else None
-
-
-def _folder_tag(folder: Path) -> str:
-    """A short fingerprint of a local model folder: its config and weight file sizes."""
-    digest = hashlib.sha256()
-    config = folder / "config.json"
-    if config.is_file():
-        digest.update(config.read_bytes())
-    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
-    return digest.hexdigest()[:8]
 
 
 class BertScore(MeanMetric):
@@ -110,10 +98,7 @@ class BertScore(MeanMetric):
         self._scorer: Any = None
 
     def _model_tag(self) -> str:
-        if self.is_folder:
-            folder = Path(self.model)
-            return f"{folder.name}@{_folder_tag(folder)}"
-        return self.model
+        return model_tag(self.model)
 
     def resample_note(self) -> str:
         return "-fixed-idf" if self.idf else ""  # IDF weights come from the full set

@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.metrics._signature import build_signature
-from petar_bench.metrics.bartscore import folder_tag
+from petar_bench.metrics._signature import build_signature, model_tag
 from petar_bench.metrics.base import MeanMetric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 
@@ -238,8 +236,7 @@ class RaTEScore(MeanMetric):
 
     @staticmethod
     def _tag(name: str) -> str:
-        folder = Path(name)
-        return f"{folder.name}@{folder_tag(folder)}" if folder.is_dir() else name
+        return model_tag(name)
 
     def signature(self) -> str:
         return build_signature(
