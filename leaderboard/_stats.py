@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -71,7 +70,7 @@ def paired_delta_ci(
 
 
 def paired_delta_bootstrap(
-    metric: Any,
+    metric: Metric,
     stats_a: np.ndarray,
     stats_b: np.ndarray,
     patient_ids: Sequence[str] | None,
