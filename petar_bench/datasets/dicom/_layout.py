@@ -90,15 +90,9 @@ def findings_table(src: Path, settings: Any) -> Path:
 
 
 def _mapping(path: Path, options: Any) -> dict[str, str]:
-    from petar_bench.datasets.importers.tables import iter_rows, resolve_mapping
+    from petar_bench.datasets.importers.tables import table_mapping
 
-    first = next(iter_rows(path), None)
-    if first is None:
-        raise UserError(f"findings table {str(path)!r} has no rows")
-    user = dict(options.mapping)
-    if options.split_column:
-        user["split"] = options.split_column
-    return resolve_mapping(list(first), user, REQUIRED, f"findings table {path.name!r}")
+    return table_mapping(path, options, REQUIRED, "findings table")
 
 
 def _rows_by_exam(path: Path, columns: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -30,7 +30,7 @@ from petar_bench.datasets.importers.source import (
     read_nifti,
 )
 from petar_bench.datasets.importers.table import lesion_from_row
-from petar_bench.datasets.importers.tables import SUFFIXES, iter_rows, resolve_mapping, text_of
+from petar_bench.datasets.importers.tables import SUFFIXES, iter_rows, text_of
 from petar_bench.errors import UserError
 
 if TYPE_CHECKING:
@@ -59,14 +59,10 @@ def _findings(src: Path) -> Path:
     return path
 
 
-def _mapping(path: Path, options: ScanOptions) -> dict[str, str]:
-    first = next(iter_rows(path), None)
-    if first is None:
-        raise UserError(f"findings table {str(path)!r} has no rows")
-    user = dict(options.mapping)
-    if options.split_column:
-        user["split"] = options.split_column
-    return resolve_mapping(list(first), user, REQUIRED, f"findings table {path.name!r}")
+def _mapping(path: Path, options: Any) -> dict[str, str]:
+    from petar_bench.datasets.importers.tables import table_mapping
+
+    return table_mapping(path, options, REQUIRED, "findings table")
 
 
 def scan(src: Path, options: ScanOptions) -> Iterator[LesionSource | Skip]:

@@ -20,7 +20,7 @@ from petar_bench.datasets.importers.tables import (
     STRUCT_FIELDS,
     SUFFIXES,
     iter_rows,
-    resolve_mapping,
+    table_mapping,
     text_of,
 )
 from petar_bench.datasets.importers.texts import parse_struct
@@ -58,13 +58,7 @@ def _table(src: Path) -> Path:
 
 
 def mapping_for(path: Path, options: ScanOptions) -> dict[str, str]:
-    first = next(iter_rows(path), None)
-    if first is None:
-        raise UserError(f"table {str(path)!r} has no rows")
-    user = dict(options.mapping)
-    if options.split_column:
-        user["split"] = options.split_column
-    chosen = resolve_mapping(list(first), user, REQUIRED, f"table {path.name!r}")
+    chosen = table_mapping(path, options, REQUIRED, "table")
     if "patient_id" not in chosen and "exam_id" not in chosen:
         raise UserError(
             f"table {path.name!r}: no patient_id or exam_id column; name one with --map"

@@ -67,6 +67,18 @@ def iter_rows(path: Path) -> Iterator[dict[str, Any]]:
         raise UserError(f"table {str(path)!r} cannot be read: {reason}") from None
 
 
+def table_mapping(path: Path, options: Any, required: Sequence[str], what: str) -> dict[str, str]:
+    """FIELD -> column of a table file, from its first row's columns, `--map` and
+    `--split-column` (options of `ScanOptions`); an empty table is an error naming `what`."""
+    first = next(iter_rows(path), None)
+    if first is None:
+        raise UserError(f"{what} {str(path)!r} has no rows")
+    user = dict(options.mapping)
+    if options.split_column:
+        user["split"] = options.split_column
+    return resolve_mapping(list(first), user, required, f"{what} {path.name!r}")
+
+
 def resolve_mapping(
     columns: Sequence[str], mapping: Mapping[str, str], required: Sequence[str], where: str
 ) -> dict[str, str]:
