@@ -23,23 +23,36 @@ Box = tuple[slice, slice, slice]
 
 @dataclass(frozen=True)
 class Grid:
-    """The native PET/CT grid (PET, CT and every mask share it)."""
+    """An axis-aligned voxel grid: shape, spacing (mm) and the world position of voxel 0.
+
+    Each synthetic exam has two: the PET grid (masks share it) and the CT's own finer one.
+    Without an origin the grid is centred in x/y with its most cranial slice at z = 0.
+    """
 
     shape: tuple[int, int, int] = (96, 72, 224)
     spacing: tuple[float, float, float] = (4.0, 4.0, 4.0)
+    origin: tuple[float, float, float] | None = None  # world mm of voxel (0, 0, 0)
 
     def affine(self) -> np.ndarray:
-        """RAS affine, grid centred in x/y, the most cranial slice at z = 0."""
+        """RAS affine; k increases toward the head."""
         nx, ny, nz = self.shape
         dx, dy, dz = self.spacing
         affine = np.diag([dx, dy, dz, 1.0])
-        affine[:3, 3] = (-(nx - 1) * dx / 2, -(ny - 1) * dy / 2, -(nz - 1) * dz)
+        if self.origin is None:
+            affine[:3, 3] = (-(nx - 1) * dx / 2, -(ny - 1) * dy / 2, -(nz - 1) * dz)
+        else:
+            affine[:3, 3] = self.origin
         return affine
 
     def world_axes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         affine = self.affine()
         x, y, z = (affine[a, 3] + affine[a, a] * np.arange(n) for a, n in enumerate(self.shape))
         return x, y, z
+
+    def voxel_of(self, world: np.ndarray) -> np.ndarray:
+        """Fractional voxel indices of world points (..., 3)."""
+        affine = self.affine()
+        return (np.asarray(world, dtype=np.float64) - affine[:3, 3]) / np.diag(affine)[:3]
 
 
 @dataclass(frozen=True)
@@ -165,3 +178,28 @@ def _linear_weights(n: int, m: int, cell: int) -> np.ndarray:
     weights[np.arange(n), left] = 1.0 - frac
     weights[np.arange(n), np.minimum(left + 1, m - 1)] += frac
     return weights
+
+
+def nearest_index_maps(src: Grid, dst: Grid) -> list[np.ndarray]:
+    """Per axis, the index of the `src` voxel nearest to each `dst` voxel centre, or -1 where
+    the centre lies outside `src` (both grids axis-aligned, so one vector per axis)."""
+    maps = []
+    for axis, (s_axis, d_axis) in enumerate(zip(src.world_axes(), dst.world_axes(), strict=True)):
+        index = np.floor((d_axis - s_axis[0]) / src.spacing[axis] + 0.5).astype(np.int64)
+        index[(index < 0) | (index >= src.shape[axis])] = -1
+        maps.append(index)
+    return maps
+
+
+def sample_linear(values: np.ndarray, src: Grid, dst: Grid, where: np.ndarray) -> np.ndarray:
+    """`values` (on `src`) interpolated linearly at the `dst` voxels selected by `where`."""
+    from scipy.ndimage import map_coordinates
+
+    points = np.nonzero(where)
+    coords = [
+        (d_axis[p] - s_axis[0]) / src.spacing[axis]
+        for axis, (s_axis, d_axis, p) in enumerate(
+            zip(src.world_axes(), dst.world_axes(), points, strict=True)
+        )
+    ]
+    return map_coordinates(values, coords, order=1, mode="nearest").astype(np.float32)

@@ -1,15 +1,19 @@
 """From tissue labels to images: PET activity, scanner blur and noise, CT, NIfTI bytes.
 
 PET: activity (SUV) per tissue, with bowel texture and the dependent-lung gradient; a
-Gaussian blur of ~6 mm FWHM (clinical images resolve 5-7 mm); noise whose SD grows with the
-square root of the local signal and gives the liver a coefficient of variation of 9-14 %
-(the usual benchmark is < 15 %); mildly correlated, as reconstruction makes it. Stored
-float32 SUV on a 1/128 SUV lattice (odd multiples of 1/256): far below the noise, it lets
-gzip shrink the files, and no stored value sits exactly halfway between two one-decimal
-numbers, so "SUVmax to one decimal" never depends on a rounding rule.
+Gaussian blur of the scanner protocol's resolution (4.5-8.5 mm FWHM, `scanners.PROTOCOLS`);
+noise whose SD grows with the square root of the local signal and gives the liver a
+coefficient of variation of 9-14 % (the usual benchmark is < 15 %); mildly correlated, as
+reconstruction makes it. SUV lies on a 1/32 SUV lattice (odd multiples of 1/64): far below
+the noise (SD 0.1-0.3 SUV in the liver), and no value sits exactly halfway between two
+one-decimal numbers, so "SUVmax to one decimal" never depends on a rounding rule. It is
+stored as uint16 with a NIfTI scale slope of 1/64 (exact, up to SUV 1000; a quarter smaller
+than float32 after gzip); readers that apply the slope, as nibabel does, get the very values
+the findings were measured on.
 
-CT: HU per tissue plus white noise (sigma 15-30 HU, low-dose CT), int16; air outside the
-body is exactly -1000.
+CT: HU per tissue plus white noise (sigma 15-30 HU for the native thin-pixel low-dose CT,
+less on the coarser stored pixel), int16, on its own grid; air outside the body is exactly
+-1000.
 """
 
 from __future__ import annotations
@@ -23,8 +27,12 @@ from petar_bench.datasets.geometry import smooth_field
 from petar_bench.datasets.phantom import Phantom
 
 T = Tissue
-_QUANTUM = 1.0 / 128.0
+_QUANTUM = 1.0 / 32.0
 _GZIP_LEVEL = 1
+#: NIfTI scale slope of the stored PET (uint16 counts of 1/64 SUV).
+PET_STORAGE_SCALE = 1.0 / 64.0
+#: Bowel texture above this many SDs is gas.
+BOWEL_GAS_LEVEL = 1.8
 
 
 def add_bowel_gas(phantom: Phantom, rng: np.random.Generator) -> np.ndarray:
@@ -38,7 +46,7 @@ def add_bowel_gas(phantom: Phantom, rng: np.random.Generator) -> np.ndarray:
     box = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
     texture = smooth_field(rng, [int(b - a) for a, b in zip(lo, hi, strict=True)], cell=3)
     field[box] = texture / max(float(texture.std()), 1e-6)
-    gas = bowel & (field > 1.8)
+    gas = bowel & (field > BOWEL_GAS_LEVEL)
     phantom.labels[gas] = T.AIRWAY
     return field
 
@@ -68,7 +76,7 @@ def pet_image(
     activity: np.ndarray,
     *,
     fwhm_mm: float,
-    spacing: float,
+    spacing: float | tuple[float, ...],
     cov: float,
     reference: float,
     rng: np.random.Generator,
@@ -76,7 +84,9 @@ def pet_image(
     """Blur, add signal-dependent correlated noise, clip at 0, quantise; float32 SUV."""
     from scipy.ndimage import gaussian_filter
 
-    sigma = fwhm_mm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / spacing
+    sigma = tuple(fwhm_mm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / np.atleast_1d(spacing))
+    if len(sigma) == 1:
+        sigma = sigma * activity.ndim
     blurred = gaussian_filter(activity, sigma, mode="constant", truncate=3.0)
     noise = gaussian_filter(
         rng.standard_normal(activity.shape, dtype=np.float32), 0.6, truncate=2.5
@@ -88,6 +98,8 @@ def pet_image(
 
 
 def quantise(pet: np.ndarray) -> np.ndarray:
+    """Odd multiples of 1/64 SUV (0 below the first), capped to what uint16 storage holds."""
+    pet = np.minimum(pet, np.float32(1000.0))
     steps = np.floor(pet / np.float32(_QUANTUM))
     out = ((steps + np.float32(0.5)) * np.float32(_QUANTUM)).astype(np.float32)
     out[pet < _QUANTUM] = 0.0
@@ -105,13 +117,23 @@ def ct_image(
     return np.clip(np.rint(noisy), -1024, 3071).astype(np.int16)
 
 
-def nifti_gz_bytes(data: np.ndarray, affine: np.ndarray, *, description: str) -> bytes:
+def nifti_gz_bytes(
+    data: np.ndarray, affine: np.ndarray, *, description: str, scale: float | None = None
+) -> bytes:
     """A .nii.gz file's bytes. gzip with mtime 0 and no file name: the same array always
-    gives the same bytes (the manifest's checksums depend on it)."""
+    gives the same bytes (the manifest's checksums depend on it). With `scale`, non-negative
+    values that are exact multiples of it are stored as uint16 counts with that slope."""
     import nibabel as nib
 
+    if scale is not None:
+        counts = np.rint(np.asarray(data, dtype=np.float64) / scale)
+        if counts.min() < 0 or counts.max() > np.iinfo(np.uint16).max:
+            raise ValueError("values outside the uint16 range of the storage scale")
+        data = counts.astype(np.uint16)
     image = nib.Nifti1Image(data, affine)
     image.header.set_data_dtype(data.dtype)
+    if scale is not None:
+        image.header.set_slope_inter(scale, 0.0)
     image.header.set_xyzt_units("mm", "sec")
     image.set_qform(affine, code=1)
     image.set_sform(affine, code=1)

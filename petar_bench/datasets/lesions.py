@@ -164,10 +164,10 @@ def _work_box(phantom: Phantom, site: Site, spec: LesionSpec, r_mm: float):
     spacing = np.asarray(grid.spacing)
     pad = int(np.ceil(r_mm / spacing.min())) + 4
     if site.part is not None:
-        idx = np.argwhere(phantom.parts == PART_ID[site.part])
-        if idx.size == 0:
+        found = phantom.part_box(PART_ID[site.part])
+        if found is None:
             raise RuntimeError(f"part {site.part!r} is missing from the phantom")
-        lo, hi = idx.min(axis=0) - pad, idx.max(axis=0) + 1 + pad
+        lo, hi = found[0] - pad, found[1] + pad
         target = None
     else:
         assert site.point is not None
@@ -232,13 +232,15 @@ def lesion_hounsfield(lesion: PlacedLesion, hu: np.ndarray, rng: np.random.Gener
     return float(rng.uniform(28, 45))
 
 
-def paint_lesion_activity(activity: np.ndarray, lesion: PlacedLesion, sigma_vox: float) -> float:
+def paint_lesion_activity(
+    activity: np.ndarray, lesion: PlacedLesion, sigma_vox: float | tuple[float, ...]
+) -> float:
     """Set the lesion's activity so that, after the scanner blur, its peak is near the
     target SUVmax (small lesions need more activity: partial-volume recovery). Returns the
     activity used."""
     from scipy.ndimage import gaussian_filter
 
-    pad = int(np.ceil(4 * sigma_vox)) + 1
+    pad = int(np.ceil(4 * float(np.max(sigma_vox)))) + 1
     outer = tuple(
         slice(max(s.start - pad, 0), min(s.stop + pad, n))
         for s, n in zip(lesion.box, activity.shape, strict=True)

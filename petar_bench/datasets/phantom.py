@@ -2,8 +2,11 @@
 
 Positions are written in the body frame of a standard 175 cm adult (cm; u to the patient's
 right, v anterior, w below the vertex), following the vertebral levels and organ extents of
-the facts sheet (section 6); each patient gets its own scales, habitus, fat thickness and
-offsets (`draw_frame`). Painting order matters: later structures overwrite earlier ones.
+the facts sheet (section 6); each patient gets its own height, weight, body shape, arm
+position, fat thickness and placement (`draw_patient`, `draw_habitus`, `place_frame`). The
+phantom is defined in world coordinates, so the same patient can be rasterised on the PET
+grid and on the CT's own finer grid. Painting order matters: later structures overwrite
+earlier ones.
 """
 
 from __future__ import annotations
@@ -25,6 +28,31 @@ _OUTLINE_B = (6.3, 6.3, 6.3, 8.0, 9.5, 10.3, 10.8, 11.0, 10.8, 10.5, 10.2, 9.8, 
 _SPINE_W = (17.0, 27.0, 33.0, 50.0, 58.0, 66.0, 73.0, 80.0, 86.0)
 _SPINE_V = (-1.0, -2.2, -4.2, -4.2, -3.2, -2.6, -3.5, -5.5, -7.0)
 _MUSCLE_WALL = 1.3  # cm between subcutaneous fat and the body cavity
+# Legs below the perineum: centre (u), semi-axes (u, v) of the axial ellipse by w (cm).
+_LEG_W = (90.0, 100.0, 112.0, 124.0, 130.0, 140.0, 152.0, 164.0, 170.0)
+_LEG_U = (8.3, 8.5, 8.8, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0)
+_LEG_A = (7.8, 7.2, 6.2, 5.0, 5.0, 5.3, 4.4, 3.0, 2.8)
+_LEG_B = (8.6, 8.0, 6.8, 5.3, 5.4, 5.8, 4.6, 3.2, 3.0)
+_SOLE_W = 175.0
+# Extra girth by body shape: (w of the centre, half-width in w, gain per unit of excess
+# width) of a smooth bump on the outline; android puts fat on the abdomen, gynoid on the
+# hips and thighs.
+_SHAPE_BUMP = {"android": (64.0, 14.0, 0.5), "gynoid": (90.0, 12.0, 0.5), "even": (0.0, 1.0, 0.0)}
+BODY_SHAPES = tuple(_SHAPE_BUMP)
+
+
+@dataclass(frozen=True)
+class Patient:
+    """What the request form says about the patient (drawn per patient)."""
+
+    height_cm: float
+    weight_kg: float
+    shape: str  # one of BODY_SHAPES
+    arms: str  # "up" (above the head) or "down" (along the body, inside the field of view)
+
+    @property
+    def bmi(self) -> float:
+        return self.weight_kg / (self.height_cm / 100.0) ** 2
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,8 @@ class Habitus:
     fat: float  # subcutaneous fat thickness, cm
     bladder_fill: float  # multiplies the bladder's semi-axes
     has_prostate: bool
+    shape: str = "even"  # one of BODY_SHAPES
+    arms: str = "up"
 
 
 @dataclass
@@ -45,27 +75,66 @@ class Phantom:
     labels: np.ndarray  # uint8 Tissue
     parts: np.ndarray  # uint16 part id (0 = none)
     body: np.ndarray  # bool, inside the skin
+    _part_boxes: list | None = None
+
+    def part_box(self, part_id: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(lo, hi) voxel corners of a part's bounding box, hi exclusive; None if absent.
+        One pass over the grid finds every part's box."""
+        if self._part_boxes is None:
+            from scipy.ndimage import find_objects
+
+            self._part_boxes = find_objects(self.parts)
+        boxes = self._part_boxes
+        if part_id < 1 or part_id > len(boxes) or boxes[part_id - 1] is None:
+            return None
+        box = boxes[part_id - 1]
+        return np.array([s.start for s in box]), np.array([s.stop for s in box])
 
 
-def draw_frame(rng: np.random.Generator, grid: Grid) -> Frame:
-    top = float(grid.world_axes()[2][-1])
+def draw_patient(rng: np.random.Generator) -> Patient:
+    """Height (adult, 152-195 cm), weight from a body-mass index of 18-42 (median 26),
+    body shape and arm position."""
+    height = float(np.clip(rng.normal(171.0, 9.0), 152.0, 195.0))
+    bmi = float(np.clip(np.exp(rng.normal(np.log(26.0), 0.17)), 18.0, 42.0))
+    shape = BODY_SHAPES[int(rng.choice(len(BODY_SHAPES), p=[0.35, 0.25, 0.40]))]
+    arms = "down" if rng.random() < 0.3 else "up"
+    return Patient(round(height, 1), round(bmi * (height / 100.0) ** 2, 1), shape, arms)
+
+
+def place_frame(rng: np.random.Generator, z_vertex: float, height_cm: float) -> Frame:
+    """The patient's placement on the table: the vertex at world `z_vertex` (mm), a few cm
+    off the scanner's axis, scaled by height."""
+    s_vert = height_cm / 175.0
+    size = np.sqrt(s_vert / 0.88)
     return Frame(
         off_x=float(rng.uniform(-8, 8)),
         off_y=float(rng.uniform(-10, 6)),
-        z_vertex=top - float(rng.uniform(4, 16)),
-        s_lat=float(rng.uniform(0.86, 0.96)),
-        s_ap=float(rng.uniform(0.88, 1.0)),
-        s_vert=float(rng.uniform(0.84, 0.92)),
+        z_vertex=z_vertex,
+        s_lat=float(rng.uniform(0.86, 0.96) * size),
+        s_ap=float(rng.uniform(0.88, 1.0) * size),
+        s_vert=s_vert,
     )
 
 
-def draw_habitus(rng: np.random.Generator, *, has_prostate: bool) -> Habitus:
-    width = float(rng.uniform(0.93, 1.08))
+def draw_habitus(
+    rng: np.random.Generator, *, has_prostate: bool, patient: Patient | None = None
+) -> Habitus:
+    """Body build; with a `patient`, girth and fat follow the body-mass index."""
+    if patient is None:
+        width = float(rng.uniform(0.93, 1.08))
+        fat = float(rng.uniform(0.8, 2.4)) * width
+        shape, arms = "even", "up"
+    else:
+        width = float(np.clip(np.sqrt(patient.bmi / 26.0) * rng.uniform(0.97, 1.03), 0.85, 1.3))
+        fat = float(np.clip(0.35 + 0.16 * (patient.bmi - 18.0), 0.4, 4.5) * rng.uniform(0.85, 1.15))
+        shape, arms = patient.shape, patient.arms
     return Habitus(
         width=width,
-        fat=float(rng.uniform(0.8, 2.4)) * width,
+        fat=fat,
         bladder_fill=float(rng.uniform(0.75, 1.25)),
         has_prostate=has_prostate,
+        shape=shape,
+        arms=arms,
     )
 
 
@@ -109,58 +178,139 @@ def spine_v(w: np.ndarray | float) -> np.ndarray:
     return np.asarray(np.interp(w, _SPINE_W, _SPINE_V))
 
 
-def _outline(p: _Painter, habitus: Habitus, inset: float) -> np.ndarray:
-    """Normalised squared radius of the torso ellipse shrunk by `inset` cm, (nx, ny, nz)."""
+def _shape_extra(w: np.ndarray, habitus: Habitus) -> np.ndarray:
+    """Extra subcutaneous fat (cm) of the body shape along w: it widens the skin outline
+    only, so organs and the body cavity keep their place."""
+    centre, half, gain = _SHAPE_BUMP[habitus.shape]
+    return (gain * habitus.fat * np.exp(-(((w - centre) / half) ** 2))).astype(np.float32)
+
+
+def _w_slices(c: Canvas, w0: float, w1: float) -> slice | None:
+    """The axial slices whose depth w lies in [w0, w1] (None if none)."""
+    ks = np.nonzero((c.a2 >= w0) & (c.a2 <= w1))[0]
+    return slice(int(ks[0]), int(ks[-1]) + 1) if ks.size else None
+
+
+def _outline(
+    p: _Painter, habitus: Habitus, inset: float, kz: slice, *, skin: bool = False
+) -> np.ndarray:
+    """Normalised squared radius of the torso ellipse shrunk by `inset` cm on slices `kz`,
+    (nx, ny, nk); with `skin`, widened by the body shape's extra fat."""
     c = p.canvas
-    a = np.interp(c.a2, _OUTLINE_W, _OUTLINE_A) * habitus.width - inset
-    b = np.interp(c.a2, _OUTLINE_W, _OUTLINE_B) * habitus.width - inset
-    a, b = np.maximum(a, 0.5), np.maximum(b, 0.5)
+    w = c.a2[kz]
+    extra = _shape_extra(w, habitus) if skin else 0.0
+    a_mm = np.interp(w, _OUTLINE_W, _OUTLINE_A) * habitus.width + extra - inset
+    b_mm = np.interp(w, _OUTLINE_W, _OUTLINE_B) * habitus.width + 0.7 * extra - inset
+    a = np.maximum(a_mm, 0.5).astype(np.float32)[None, None, :]
+    b = np.maximum(b_mm, 0.5).astype(np.float32)[None, None, :]
     return (c.a0[:, None, None] / a) ** 2 + (c.a1[None, :, None] / b) ** 2
 
 
 def _paint_body(p: _Painter, habitus: Habitus) -> tuple[np.ndarray, np.ndarray]:
     c = p.canvas
-    w = c.a2[None, None, :]
-    torso_w = (w >= 17.0) & (w <= 92.0)
-    skin = (_outline(p, habitus, 0.0) <= 1.0) & torso_w
-    inner = (_outline(p, habitus, habitus.fat) <= 1.0) & torso_w
-    # Thighs below the perineum: two ellipses.
-    thighs = np.zeros_like(skin)
-    for side in (-1.0, 1.0):
-        rho = ((c.a0[:, None, None] - side * 8.3) / (7.8 * habitus.width)) ** 2 + (
-            (c.a1[None, :, None] - 0.3) / (8.6 * habitus.width)
-        ) ** 2
-        thighs |= (rho <= 1.0) & (w > 90.0)
+    body = np.zeros(c.shape, dtype=bool)
+    inner = np.zeros(c.shape, dtype=bool)
+    torso = _w_slices(c, 17.0, 92.0)
+    if torso is not None:
+        body[:, :, torso] = _outline(p, habitus, 0.0, torso, skin=True) <= 1.0
+        inner[:, :, torso] = _outline(p, habitus, habitus.fat, torso) <= 1.0
+    legs, leg_muscle = _legs(c, habitus)
     head = p.canvas.ellipsoid((0.0, 0.3, 10.5), (7.8, 9.6, 10.5))
-    body = skin | thighs
+    body |= legs
     if head is not None:
         body[head[0]] |= head[1]
     p.labels[body] = T.FAT
-    p.labels[inner | (thighs & ~_thigh_fat_ring(c, habitus))] = T.MUSCLE
+    p.labels[inner | leg_muscle] = T.MUSCLE
     if head is not None:
         p.paint(head, T.MUSCLE)
-    spine = spine_v(c.a2)[None, None, :]
-    paraspinal = (np.abs(c.a0[:, None, None]) < 4.5) & (c.a1[None, :, None] < spine - 1.0)
-    cavity = (
-        (_outline(p, habitus, habitus.fat + _MUSCLE_WALL) <= 1.0)
-        & (w >= 27.0)
-        & (w <= 88.0)
-        & ~paraspinal
-    )
+    body |= _paint_arms(p, habitus, body)
+    cavity = np.zeros(c.shape, dtype=bool)
+    kz = _w_slices(c, 27.0, 88.0)
+    if kz is not None:
+        spine = spine_v(c.a2[kz])[None, None, :]
+        paraspinal = (np.abs(c.a0[:, None, None]) < 4.5) & (c.a1[None, :, None] < spine - 1.0)
+        inside = _outline(p, habitus, habitus.fat + _MUSCLE_WALL, kz) <= 1.0
+        cavity[:, :, kz] = inside & ~paraspinal
     p.labels[cavity] = T.FAT
     return body, cavity
 
 
-def _thigh_fat_ring(c: Canvas, habitus: Habitus) -> np.ndarray:
-    """Thigh voxels outside the muscle core (the subcutaneous fat ring, and beyond)."""
-    out = np.zeros(c.shape, dtype=bool)
-    w = c.a2[None, None, :]
+def _legs(c: Canvas, habitus: Habitus) -> tuple[np.ndarray, np.ndarray]:
+    """(skin, muscle core) of both legs below the perineum: thighs tapering to the knees,
+    calves, ankles, and feet pointing up (anterior) with the sole at w = 175."""
+    ks = np.nonzero(c.a2 > _LEG_W[0])[0]
+    legs = np.zeros(c.shape, dtype=bool)
+    muscle = np.zeros(c.shape, dtype=bool)
+    if ks.size == 0:
+        return legs, muscle
+    kz = slice(int(ks[0]), int(ks[-1]) + 1)
+    w = c.a2[kz]
+    extra = _shape_extra(w, habitus)
+    taper = np.interp(w, (_LEG_W[0], _LEG_W[3]), (habitus.width, np.sqrt(habitus.width)))
+    a = (np.interp(w, _LEG_W, _LEG_A) * taper + extra)[None, None, :]
+    b = (np.interp(w, _LEG_W, _LEG_B) * taper + 0.7 * extra)[None, None, :]
+    centre = np.interp(w, _LEG_W, _LEG_U)[None, None, :]
+    fat = (habitus.fat * np.interp(w, (_LEG_W[0], _LEG_W[-1]), (1.0, 0.35)))[None, None, :]
+    fat = fat + extra[None, None, :]
+    above_ankle = (w <= _LEG_W[-1])[None, None, :]
+    u, v = c.a0[:, None, None], c.a1[None, :, None]
     for side in (-1.0, 1.0):
-        a = 7.8 * habitus.width - habitus.fat
-        b = 8.6 * habitus.width - habitus.fat
-        rho = ((c.a0[:, None, None] - side * 8.3) / a) ** 2 + ((c.a1[None, :, None] - 0.3) / b) ** 2
-        out |= (rho > 1.0) & (w > 90.0)
-    return out
+        du, dv = u - side * centre, v - 0.3
+        legs[:, :, kz] |= ((du / a) ** 2 + (dv / b) ** 2 <= 1.0) & above_ankle
+        am, bm = np.maximum(a - fat, 0.5), np.maximum(b - fat, 0.5)
+        muscle[:, :, kz] |= ((du / am) ** 2 + (dv / bm) ** 2 <= 1.0) & above_ankle
+        foot = c.ellipsoid((side * 9.0, 5.5, _SOLE_W - 4.0), (4.2, 11.0, 4.0))
+        if foot is not None:
+            legs[foot[0]] |= foot[1]
+    return legs, muscle
+
+
+def _arm_path(habitus: Habitus, side: float) -> list[tuple[float, float, float]]:
+    """Centre line of one arm (shoulder, elbow, wrist, fingertips) in the body frame."""
+    if habitus.arms == "up":  # raised beside the head, hands above the vertex
+        return [(side * 14.0, -1.5, 31.0), (side * 13.5, -1.0, 4.0), (side * 8.0, 0.5, -20.0),
+                (side * 5.0, 0.5, -29.0)]  # fmt: skip
+    points = []
+    for w, v in ((30.0, -1.5), (58.0, 0.0), (84.0, 2.0), (96.0, 2.5)):
+        a = float(np.interp(w, _OUTLINE_W, _OUTLINE_A)) * habitus.width
+        a += float(_shape_extra(np.array([w]), habitus)[0])
+        radius = 4.2 if w < 60 else 3.2
+        points.append((side * (a + radius * np.sqrt(habitus.width) + 0.4), v, w))
+    return points
+
+
+def _paint_arms(p: _Painter, habitus: Habitus, torso: np.ndarray) -> np.ndarray:
+    """Both arms (fat, muscle, humerus and forearm bones) outside the `torso` mask; returns
+    the arms' skin mask."""
+    c = p.canvas
+    arms = np.zeros(c.shape, dtype=bool)
+    scale = np.sqrt(habitus.width)
+    fat = min(0.6 * habitus.fat, 2.0)
+    for side in (-1.0, 1.0):
+        path = _arm_path(habitus, side)
+        segments = list(zip(path[:-1], path[1:], strict=True))
+        for (start, end), radius in zip(segments, (4.2, 3.2, 2.4), strict=True):
+            r = radius * scale
+            for box, inside in c.tube((start, end), r):
+                arms[box] |= inside & ~torso[box]
+        layers = [(max(radius * scale - fat, 0.8), T.MUSCLE) for radius in (4.2, 3.2, 2.4)]
+        for (start, end), (radius, tissue) in zip(segments, layers, strict=True):
+            _paint_in(p, c.tube((start, end), radius), tissue, arms)
+        for (start, end), bone in zip(segments[:2], (1.2, 0.9), strict=True):
+            _paint_in(p, c.tube((start, end), bone), T.CORTEX, arms)
+            _paint_in(p, c.tube((start, end), bone / 2), T.MARROW, arms)
+    p.labels[arms & (p.labels == T.AIR)] = T.FAT
+    return arms
+
+
+def _paint_in(p: _Painter, pieces, tissue: Tissue, region: np.ndarray) -> None:
+    for box, inside in pieces:
+        p.labels[box][inside & region[box]] = tissue
+
+
+def body_mask(grid: Grid, frame: Frame, habitus: Habitus) -> np.ndarray:
+    """Inside-the-skin mask alone (cheap on a coarse grid: used to size the field of view)."""
+    return _paint_body(_Painter(grid, frame), habitus)[0]
 
 
 def _paint_thorax(p: _Painter, cavity: np.ndarray) -> None:
@@ -230,10 +380,11 @@ def _lobes(c: Canvas, box, side: float) -> np.ndarray:
 def _paint_abdomen(p: _Painter, cavity: np.ndarray, habitus: Habitus) -> None:
     c = p.canvas
     soft = (T.FAT, T.MUSCLE, T.BOWEL)
-    rho = _outline(p, habitus, habitus.fat + _MUSCLE_WALL)
-    w = c.a2[None, None, :]
-    bowel = cavity & (rho <= 0.85) & (w >= 56.0) & (w <= 86.0) & (p.labels == T.FAT)
-    p.labels[bowel] = T.BOWEL
+    kz = _w_slices(c, 56.0, 86.0)
+    if kz is not None:
+        rho = _outline(p, habitus, habitus.fat + _MUSCLE_WALL, kz)
+        labels = p.labels[:, :, kz]
+        labels[cavity[:, :, kz] & (rho <= 0.85) & (labels == T.FAT)] = T.BOWEL
     p.paint(c.ellipsoid((-5.5, 3.0, 50.5), (3.5, 3.0, 4.3)), T.STOMACH)
     _paint_liver(p, cavity)
     p.paint(_clip(c.ellipsoid((-9.6, -3.3, 50.0), (2.8, 5.0, 5.2)), cavity), T.SPLEEN, "spleen")
@@ -308,23 +459,30 @@ def _paint_skeleton(p: _Painter, cavity: np.ndarray, habitus: Habitus) -> None:
         p.paint_all(c.tube(clavicle, 0.7), T.BONE, f"clavicle_{code}")
         p.paint(c.ellipsoid((side * 8.5, -6.2, 33.5), (3.2, 0.6, 5.5)), T.BONE, f"scapula_{code}")
         _paint_pelvic_bones(p, code, side)
-    sternum_v = np.interp(c.a2, _OUTLINE_W, _OUTLINE_B) * habitus.width - habitus.fat - 0.9
-    w = c.a2[None, None, :]
-    half_width = np.where(w < 33.0, 2.4, 1.5)
-    sternum = (
-        (np.abs(c.a0[:, None, None]) < half_width)
-        & (np.abs(c.a1[None, :, None] - sternum_v[None, None, :]) < 0.55)
-        & (w >= 29.5)
-        & (w <= 46.0)
+    kz = _w_slices(c, 29.5, 46.0)
+    if kz is None:
+        return
+    w = c.a2[kz]
+    sternum_v = np.interp(w, _OUTLINE_W, _OUTLINE_B) * habitus.width - habitus.fat - 0.9
+    half_width = np.where(w < 33.0, 2.4, 1.5)[None, None, :]
+    sternum = (np.abs(c.a0[:, None, None]) < half_width) & (
+        np.abs(c.a1[None, :, None] - sternum_v[None, None, :]) < 0.55
     )
-    p.labels[sternum] = T.BONE
-    p.parts[sternum] = PART_ID["sternum"]
+    p.labels[:, :, kz][sternum] = T.BONE
+    p.parts[:, :, kz][sternum] = PART_ID["sternum"]
 
 
 def _paint_spine(p: _Painter) -> None:
     c = p.canvas
-    u = c.a0[:, None, None]
-    v = c.a1[None, :, None]
+    # Work in a u/v window around the spine only (posterior arch to the sacrum's width).
+    xs = np.nonzero(np.abs(c.a0) <= 4.6)[0]
+    ys = np.nonzero((c.a1 >= min(_SPINE_V) - 6.5) & (c.a1 <= max(_SPINE_V) + 2.5))[0]
+    if xs.size == 0 or ys.size == 0:
+        return
+    window = (slice(int(xs[0]), int(xs[-1]) + 1), slice(int(ys[0]), int(ys[-1]) + 1))
+    u = c.a0[window[0]][:, None, None]
+    v = c.a1[window[1]][None, :, None]
+    labels_all, parts_all = p.labels[window], p.parts[window]
     for name, w0, w1 in VERTEBRAL_LEVELS:
         gap = min(0.8, 0.25 * (w1 - w0)) / 2
         ks = np.nonzero((c.a2 >= w0 + gap) & (c.a2 < w1 - gap))[0]
@@ -341,7 +499,7 @@ def _paint_spine(p: _Painter) -> None:
             | ((np.abs(u) < 0.45) & (v < canal_v - 1.0) & (v > canal_v - 2.6))
             | ((np.abs(u) > 1.2) & (np.abs(u) < 3.0) & (np.abs(v - canal_v) < 0.45))
         )
-        labels, parts = p.labels[:, :, kz], p.parts[:, :, kz]
+        labels, parts = labels_all[:, :, kz], parts_all[:, :, kz]
         labels[arch] = T.CORTEX
         labels[rho_canal <= 0.7] = T.CSF
         vertebral_body = rho <= r
@@ -353,8 +511,8 @@ def _paint_spine(p: _Painter) -> None:
         kz = slice(int(ks[0]), int(ks[-1]) + 1)
         half = (4.5 - 0.25 * (c.a2[kz] - 73.0))[None, None, :]
         sac = (u / half) ** 2 + ((v - spine_v(c.a2[kz])[None, None, :]) / 1.6) ** 2 <= 1.0
-        p.labels[:, :, kz][sac] = T.MARROW
-        p.parts[:, :, kz][sac] = PART_ID["sacrum"]
+        labels_all[:, :, kz][sac] = T.MARROW
+        parts_all[:, :, kz][sac] = PART_ID["sacrum"]
 
 
 def _paint_ribs(p: _Painter, habitus: Habitus) -> None:
@@ -365,28 +523,32 @@ def _paint_ribs(p: _Painter, habitus: Habitus) -> None:
     if ks.size == 0:
         return
     kz = slice(int(ks[0]), int(ks[-1]) + 1)
-    w = c.a2[kz][None, None, :]
     inset = habitus.fat + _MUSCLE_WALL
-    a = (np.interp(c.a2[kz], _OUTLINE_W, _OUTLINE_A) * habitus.width - inset)[None, None, :]
-    b = (np.interp(c.a2[kz], _OUTLINE_W, _OUTLINE_B) * habitus.width - inset)[None, None, :]
+    a = (np.interp(c.a2[kz], _OUTLINE_W, _OUTLINE_A) * habitus.width - inset).astype(np.float32)
+    b = (np.interp(c.a2[kz], _OUTLINE_W, _OUTLINE_B) * habitus.width - inset).astype(np.float32)
+    a, b = a[None, None, :], b[None, None, :]
     u = c.a0[:, None, None]
     v = c.a1[None, :, None]
     rho = np.sqrt((u / a) ** 2 + (v / b) ** 2)
-    ring = (rho >= 1.0) & (rho <= 1.0 + 0.9 / ((a + b) / 2)) & (np.abs(u) > 2.0)
-    v_post = spine_v(c.a2[kz])[None, None, :]
-    frac = np.clip((v - v_post) / (0.6 * b - v_post), 0.0, 1.0)
+    ring = (rho >= 1.0) & (rho <= 1.0 + 0.9 / ((a + b) / 2)) & (np.abs(u) > 2.0) & (v < 0.6 * b)
+    i, j, k = np.nonzero(ring)
+    if i.size == 0:
+        return
+    v_post = spine_v(c.a2[kz])[k]
+    b_k = b[0, 0, k]
+    frac = np.clip((c.a1[j] - v_post) / (0.6 * b_k - v_post), 0.0, 1.0)
+    thoracic = [(w0 + w1) / 2 for name, w0, w1 in VERTEBRAL_LEVELS if name[0] == "T"]
+    # Which rib's band (1.1 cm thick, 3.5 cm lower anteriorly) holds each ring voxel.
+    offset = (c.a2[kz][k] - 3.5 * frac)[:, None] - np.asarray(thoracic)[None, :]
+    n = np.argmin(np.abs(offset), axis=1)
+    keep = np.abs(offset[np.arange(n.size), n]) <= 0.55
+    keep &= (n < 10) | (c.a1[j] < v_post + 3.0)  # ribs 11-12 are short (floating)
+    i, j, k, n = i[keep], j[keep], k[keep], n[keep]
     labels, parts = p.labels[:, :, kz], p.parts[:, :, kz]
-    thoracic = {name: (w0, w1) for name, w0, w1 in VERTEBRAL_LEVELS if name[0] == "T"}
-    for n in range(1, 13):
-        w0, w1 = thoracic[f"T{n}"]
-        centre = (w0 + w1) / 2 + 3.5 * frac
-        band = ring & (np.abs(w - centre) <= 0.55) & (v < 0.6 * b)
-        if n >= 11:
-            band &= v < v_post + 3.0
-        for code, side in (("r", 1.0), ("l", -1.0)):
-            rib = band & (side * u > 0)
-            labels[rib] = T.BONE
-            parts[rib] = PART_ID[f"rib_{code}{n}"]
+    labels[i, j, k] = T.BONE
+    right = np.array([PART_ID[f"rib_r{m}"] for m in range(1, 13)], dtype=np.uint16)
+    left = np.array([PART_ID[f"rib_l{m}"] for m in range(1, 13)], dtype=np.uint16)
+    parts[i, j, k] = np.where(c.a0[i] > 0, right[n], left[n])
 
 
 def _paint_pelvic_bones(p: _Painter, code: str, side: float) -> None:
@@ -407,9 +569,12 @@ def _paint_pelvic_bones(p: _Painter, code: str, side: float) -> None:
         p.paint(
             (box, inside & (side * (u - head[0]) < 0.5) & (w < 86.5)), T.BONE, f"acetabulum_{code}"
         )
-    femur = (head, (side * 11.0, 0.3, 89.0), (side * 11.2, 0.3, 110.0))
+    femur = (head, (side * 11.0, 0.3, 89.0), (side * 10.0, 0.3, 110.0), (side * 9.0, 0.0, 124.0))
     p.paint_all(c.tube(femur, 1.5), T.CORTEX, f"femur_{code}")
     p.paint_all(c.tube(femur, 0.8), T.MARROW, f"femur_{code}")
+    tibia = ((side * 9.0, 0.3, 126.0), (side * 9.0, 0.8, 166.0))
+    p.paint_all(c.tube(tibia, 1.3), T.CORTEX)
+    p.paint_all(c.tube(tibia, 0.6), T.MARROW)
     p.paint(c.ellipsoid(head, (2.3, 2.3, 2.3)), T.MARROW, f"femur_{code}")
     ramus = ((side * 1.0, 6.0, 86.5), (side * 5.5, 4.0, 85.0), (side * 8.0, 1.5, 85.0))
     p.paint_all(c.tube(ramus, 0.8), T.BONE, f"pubis_{code}")

@@ -14,7 +14,6 @@ import json
 from collections import Counter
 
 import numpy as np
-import pytest
 
 from petar_bench.leaderboard.config import SHIPPED_DIR, load_board_config
 
@@ -51,13 +50,6 @@ def test_slice_guesser_helper_is_a_real_nearest_neighbour() -> None:
     assert slice_guesser_accuracy(train, [(11, "Pelvis"), (49, "Thorax")]) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every demo patient shares one grid and table position, so the raw slice index "
-    "gives the region: measured 1-NN accuracy 0.735 (36 of 49 test lesions) against the "
-    "majority class 0.388 (Abdomen, 19 of 49) + 0.10; needs per-patient table position and "
-    "field of view (issue 10, item 1)",
-)
 def test_slice_index_does_not_reveal_the_region(demo_dataset) -> None:
     manifest = demo_dataset.manifest
     train, test = _pairs(manifest, "train"), _pairs(manifest, "test")
