@@ -1,26 +1,32 @@
 """Scanner protocols and per-patient acquisition geometry of the synthetic exams.
 
 Every synthetic patient is scanned with one protocol drawn from `PROTOCOLS`, a table of
-clinical PET/CT reconstructions of real scanner models (written "like <model>": the values
-are typical published settings, not a vendor's specification). Sources, also listed in
+clinical PET/CT reconstructions of real scanner models (written "like <model>": values as
+commonly reported for that model, not a vendor's specification). Sources, also listed in
 docs/synthetic-data.md:
 
-- PET voxel and matrix: PMC9403224 (Table 1: 4.69 x 4.69 x 3.27 mm at 128^2 and 3.65 x 3.65 x
-  3.27 mm at 192^2 on GE Discovery systems); Sachpekidis et al., Cancers 2020 (Biograph mCT,
-  200^2 at 4.07 mm, and 400^2 at 2.04 mm); bio-protocol r8756285 (3.3 x 3.3 x 3.0 mm,
-  Biograph Vision); 4 x 4 x 4 mm on 144^2 for Philips Gemini TF / Vereos and 2 mm voxels
-  for Vereos high-definition reconstructions (Rausch et al., EJNMMI Phys 2019).
-- Resolution of clinical images: 4.9-5.4 mm FWHM for current TOF(+PSF) systems after a 4 mm
-  filter (bio-protocol r8756285); older systems with larger pixels and filters 7-8.5 mm.
+- PET voxel and matrix: PMC9403224, Table 1 (4.69 x 4.69 x 3.27 mm at 128^2 and
+  3.65 x 3.65 x 3.27 mm at 192^2, GE Discovery); Sachpekidis et al., Cancers 2020 (Biograph
+  mCT: 200^2 at 4.07 mm, 400^2 at 2.04 mm); bio-protocol r8756285 (3.3 x 3.3 x 3.0 mm);
+  4 x 4 x 4 mm on 144^2 and 144-169^2 matrices (PMC9403224). The GE Discovery MI, Biograph
+  TruePoint and Philips Vereos rows use their usual published reconstructions (256^2 at
+  2.73 mm and 2.79 mm slices; 168^2 at 4.07 mm and 5 mm slices; 2 mm voxels) and are
+  estimates in the same sense.
+- Resolution of clinical images: 4.9-5.4 mm FWHM for current TOF(+PSF) systems after a
+  4 mm filter (bio-protocol r8756285); NEMA 3.3-5 mm (EJNMMI Phys 2015, PubMed 26501827;
+  Sci Rep s41598-019-51898-z, Table 6). Older systems with large pixels and filters:
+  7-8.5 mm (estimate).
 - CT: 512^2 at 0.8-1.5 mm pixels, 2-5 mm slices for attenuation-correction CT
-  (bio-protocol r8756285; vendor CTAC defaults of 3.27-5 mm).
+  (bio-protocol r8756285).
 
 Storage budget (the synthetic datasets must stay small): PET is stored on at most
 200 x 200 voxels in-plane and CT on at most 256 x 256, both cropped in-plane to the patient's
-body plus a margin (a real image is a square 500-700 mm field of view). CT is stored coarser
-than a real 512^2 CT: its in-plane pixel is the native one, the body's width over 256, or
-`CT_PIXEL_PER_PET_PIXEL` of the PET pixel, whichever is largest, so that it stays about
-twice as fine as the PET in-plane. The draw weights favour the coarser, cheaper protocols.
+body plus a 5-20 mm margin (a real image is a square 500-700 mm field of view). CT is
+stored coarser than a real 512^2 CT: its in-plane pixel is the native one, the body's width
+over 256, or `CT_PIXEL_PER_PET_PIXEL` of the PET pixel, whichever is largest, so it stays
+finer than the PET in-plane. The draw weights favour the coarser, cheaper protocols (about
+one patient in 30 gets a 2.0-2.7 mm PET pixel), and the CT of most protocols has 5 mm
+slices, as attenuation-correction CTs often do.
 """
 
 from __future__ import annotations
@@ -66,60 +72,37 @@ class Protocol:
         return self.pet_pixel_mm * min(self.pet_matrix, PET_MAX_MATRIX)
 
 
-PROTOCOLS: tuple[Protocol, ...] = (
-    Protocol(
-        "d710-128", "like GE Discovery 710, 128^2", 5.47, 3.27, 128, (7.0, 8.5), 1.37, 3.75, 3.0
-    ),
-    Protocol(
-        "d710-192", "like GE Discovery 710, 192^2", 3.65, 3.27, 192, (6.0, 7.0), 1.37, 3.75, 1.0
-    ),
-    Protocol("dmi-256", "like GE Discovery MI, 256^2", 2.73, 2.79, 256, (5.0, 6.0), 0.98, 2.5, 0.3),
-    Protocol(
-        "mct-200", "like Siemens Biograph mCT, 200^2", 4.07, 2.03, 200, (6.0, 7.0), 0.98, 3.0, 1.5
-    ),
-    Protocol(
-        "mct-200-3mm",
-        "like Siemens Biograph mCT, 200^2, 3 mm",
-        4.07,
-        3.0,
-        200,
-        (6.0, 7.0),
-        0.98,
-        3.0,
-        1.5,
-    ),
-    Protocol(
-        "mct-400", "like Siemens Biograph mCT, 400^2", 2.04, 2.03, 400, (4.5, 5.5), 0.98, 2.0, 0.1
-    ),
-    Protocol(
-        "truepoint-168",
-        "like Siemens Biograph TruePoint, 168^2",
-        4.07,
-        5.0,
-        168,
-        (7.0, 8.0),
-        0.98,
-        5.0,
-        3.0,
-    ),
-    Protocol(
-        "vision-220",
-        "like Siemens Biograph Vision, 220^2",
-        3.30,
-        3.0,
-        220,
-        (4.9, 5.5),
-        0.98,
-        3.0,
-        0.7,
-    ),
-    Protocol(
-        "gemini-144", "like Philips Gemini TF, 144^2", 4.0, 4.0, 144, (6.5, 7.5), 1.17, 5.0, 3.0
-    ),
-    Protocol(
-        "vereos-2mm", "like Philips Vereos, 2 mm voxels", 2.0, 2.0, 288, (4.5, 5.5), 1.17, 2.0, 0.1
-    ),
-)
+# The protocol table. Columns: key | model ("like ...") | PET pixel mm | PET slice mm | native
+# PET matrix | resolution FWHM mm (range) | native CT pixel mm | CT slice mm | draw weight.
+_TABLE = """
+d710-128      | GE Discovery 710, 128^2          | 5.47 | 3.27 | 128 | 7.0-8.5 | 1.37 | 3.75 | 3.0
+d710-192      | GE Discovery 710, 192^2          | 3.65 | 3.27 | 192 | 6.0-7.0 | 1.37 | 3.75 | 1.0
+dmi-256       | GE Discovery MI, 256^2           | 2.73 | 2.79 | 256 | 5.0-6.0 | 0.98 | 2.5  | 0.3
+mct-200       | Siemens Biograph mCT, 200^2      | 4.07 | 2.03 | 200 | 6.0-7.0 | 0.98 | 5.0  | 1.5
+mct-200-3mm   | Siemens Biograph mCT, 200^2      | 4.07 | 3.0  | 200 | 6.0-7.0 | 0.98 | 5.0  | 1.5
+mct-400       | Siemens Biograph mCT, 400^2      | 2.04 | 2.03 | 400 | 4.5-5.5 | 0.98 | 2.0  | 0.1
+truepoint-168 | Siemens Biograph TruePoint, 168^2 | 4.07 | 5.0  | 168 | 7.0-8.0 | 0.98 | 5.0  | 3.0
+vision-220    | Siemens Biograph Vision, 220^2   | 3.3  | 3.0  | 220 | 4.9-5.5 | 0.98 | 5.0  | 0.7
+gemini-144    | Philips Gemini TF, 144^2         | 4.0  | 4.0  | 144 | 6.5-7.5 | 1.17 | 5.0  | 3.0
+vereos-2mm    | Philips Vereos, 2 mm voxels      | 2.0  | 2.0  | 288 | 4.5-5.5 | 1.17 | 2.0  | 0.1
+"""
+
+
+def _parse(table: str) -> tuple[Protocol, ...]:
+    rows = []
+    for line in table.strip().splitlines():
+        key, model, px, dz, matrix, fwhm, ct_px, ct_dz, weight = (
+            c.strip() for c in line.split("|")
+        )
+        lo, hi = (float(x) for x in fwhm.split("-"))
+        rows.append(
+            Protocol(key, f"like {model}", float(px), float(dz), int(matrix), (lo, hi),
+                     float(ct_px), float(ct_dz), float(weight))
+        )  # fmt: skip
+    return tuple(rows)
+
+
+PROTOCOLS: tuple[Protocol, ...] = _parse(_TABLE)
 PROTOCOL_BY_KEY = {p.key: p for p in PROTOCOLS}
 
 
