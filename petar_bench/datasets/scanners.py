@@ -155,9 +155,9 @@ def ct_pixel_mm(protocol: Protocol, width_mm: float) -> float:
 # is the usual oncology scan; many sites start at the vertex (brain included); vertex to
 # toes is for melanoma, myeloma and sarcoma.
 FIELDS_OF_VIEW = (
-    ("skull base to thigh", 0.6, (5.0, 20.0), (94.0, 112.0)),
-    ("vertex to thigh", 0.25, (-12.0, -1.0), (94.0, 112.0)),
-    ("vertex to toes", 0.15, (-12.0, -1.0), (176.0, 180.0)),
+    ("skull base to thigh", 0.6, (5.0, 10.0), (94.0, 112.0)),
+    ("vertex to thigh", 0.25, (-6.0, -1.0), (94.0, 112.0)),
+    ("vertex to toes", 0.15, (-6.0, -1.0), (176.0, 180.0)),
 )
 _COARSE_MM = (8.0, 8.0, 20.0)  # grid on which the body's extent is measured
 

@@ -85,8 +85,10 @@ def test_measure_agrees_with_the_generators_own_measurements(demo_dataset) -> No
         assert measures.suv_max(lesion.pet, lesion.mask) == record.fields.suv_max
         assert measures.suv_max_slice(lesion.pet, lesion.mask, lesion.affine) == record.fields.slice
         size = measures.longest_axial_diameter_mm(lesion.mask, lesion.spacing_mm)
-        # The generator reports sizes in whole millimetres.
-        assert round(size) == record.fields.size_mm, record.sample_id
+        # The generator reports sizes in whole millimetres and `measures` to 0.1 mm, so
+        # rounding that again can differ by one (5.47 -> 5 vs 5.47 -> 5.5 -> 6 with 5.47 mm
+        # pixels); the two agree to within rounding.
+        assert abs(size - record.fields.size_mm) <= 0.55, record.sample_id
 
 
 def test_shipped_baseline_entries_are_current(demo_scores) -> None:

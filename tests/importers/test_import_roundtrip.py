@@ -50,12 +50,27 @@ def test_round_trip_keeps_what_measure_states(layout, exported, tiny_dataset, tm
 
 
 def test_same_grid_import_links_volumes_unchanged(tiny_dataset, tmp_path) -> None:
+    import nibabel as nib
+
+    from petar_bench.datasets.imaging import nifti_gz_bytes
     from petar_bench.datasets.importers.export import export_dataset
     from petar_bench.hashing import sha256_file
+    from petar_bench.volumes.resample import resample_onto
 
     root, manifest = tiny_dataset
     src = tmp_path / "src"
     export_dataset(str(root), layout="table", output=src, patients=1)
+    # The synthetic CT has its own finer grid: put it on the PET grid for a same-grid source.
+    for ct_path in src.glob("volumes/*/ct.nii.gz"):
+        pet_image = nib.load(str(ct_path.parent / "pet.nii.gz"))
+        ct_image = nib.load(str(ct_path))
+        on_pet = resample_onto(
+            np.asanyarray(ct_image.dataobj), ct_image.affine, pet_image.shape,
+            pet_image.affine, order=1, cval=-1000.0,
+        )  # fmt: skip
+        ct_path.write_bytes(
+            nifti_gz_bytes(np.rint(on_pet).astype(np.int16), pet_image.affine, description="")
+        )
     run_import(ImportRequest(src=src, output=tmp_path / "out"))
     imported = read_manifest(tmp_path / "out")
     pet = imported.records[0].pet_path
