@@ -184,6 +184,6 @@ def test_nifti_writer_matches_nibabel(tmp_path: Path):
         assert gzip.decompress(ours) == image.to_bytes()
         path = tmp_path / "x.nii.gz"
         path.write_bytes(ours)
-        assert np.array_equal(np.asanyarray(nib.load(str(path)).dataobj), data)
+        assert np.array_equal(np.asanyarray(nib.load(str(path)).dataobj), data)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="multiples"):
         nifti_gz_bytes(pet + np.float32(0.001), affine, description="x", scale=1 / 64)
