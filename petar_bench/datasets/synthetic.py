@@ -16,7 +16,7 @@ tracer; val and test findings each use their own phrasing skeletons, which train
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +30,21 @@ from petar_bench.datasets.imaging import (
     ct_map,
     nifti_gz_bytes,
     pet_image,
+    sigma_voxels,
 )
 from petar_bench.datasets.lesions import (
     LesionSpec,
     PlacedLesion,
+    grow_mask,
     lesion_hounsfield,
     measure_lesion,
     paint_lesion_activity,
     place_lesion,
     plan_lesions,
+    plan_other_finding,
 )
-from petar_bench.datasets.phantom import build_phantom, draw_frame, draw_habitus
+from petar_bench.datasets.mimics import paint_mimics
+from petar_bench.datasets.phantom import build_phantom, draw_bowel, draw_frame, draw_habitus
 from petar_bench.datasets.phrasing import FindingFacts, render_findings
 from petar_bench.datasets.uptake import TRACERS, draw_hounsfield, draw_uptake, intensity_reference
 from petar_bench.errors import UserError
@@ -71,6 +75,8 @@ CONVENTIONS = Conventions(
 
 # Purposes of the random streams; each is keyed by (seed, patient, purpose).
 _PLAN, _ANATOMY, _VALUES, _LESIONS, _PET_NOISE, _CT_NOISE, _PHRASING = range(1, 8)
+# Physiology: benign/physiologic findings in the plan, bowel layout, mimics.
+_OTHER_FINDING, _BOWEL_LAYOUT, _MIMICS = 21, 22, 23
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ def plan_dataset(seed: int = 0, n_patients: int = DEFAULT_PATIENTS) -> list[Pati
         has_prostate = bool(prng.random() < 0.4) if prostate_cancer else bool(prng.random() < 0.5)
         count = int(prng.integers(2, 5))
         lesions = plan_lesions(prng, tracer, count, has_prostate=has_prostate)
+        lesions = plan_other_finding(_rng(seed, i + 1, _OTHER_FINDING), tracer, lesions)
         plans.append(PatientPlan(i + 1, tracer, split[i], has_prostate, tuple(lesions)))
     return plans
 
@@ -139,6 +146,7 @@ class RenderedExam:
     background: dict[str, float]  # the patient's mean SUV of reference organs
     labels: np.ndarray  # uint8 Tissue per voxel
     uptake: np.ndarray  # SUVmean per Tissue
+    mimics: list[str] = field(default_factory=list)  # background mimics painted
 
 
 def render_exam(plan: PatientPlan, seed: int, grid: Grid = GRID) -> RenderedExam:
@@ -146,7 +154,8 @@ def render_exam(plan: PatientPlan, seed: int, grid: Grid = GRID) -> RenderedExam
     anatomy_rng = _rng(seed, plan.index, _ANATOMY)
     frame = draw_frame(anatomy_rng, grid)
     habitus = draw_habitus(anatomy_rng, has_prostate=plan.has_prostate)
-    phantom = build_phantom(grid, frame, habitus)
+    bowel = draw_bowel(_rng(seed, plan.index, _BOWEL_LAYOUT))
+    phantom = build_phantom(grid, frame, habitus, bowel)
     bowel_field = add_bowel_gas(phantom, anatomy_rng)
     values_rng = _rng(seed, plan.index, _VALUES)
     uptake = draw_uptake(values_rng, plan.tracer)
@@ -156,14 +165,17 @@ def render_exam(plan: PatientPlan, seed: int, grid: Grid = GRID) -> RenderedExam
     ct_sigma = float(values_rng.uniform(15.0, 30.0))
     activity = activity_map(phantom, uptake, bowel_field)
     ct = ct_map(phantom, hu, bowel_field)
-    sigma_vox = fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / grid.spacing[0]
+    mimics = paint_mimics(phantom, activity, ct, plan.tracer, _rng(seed, plan.index, _MIMICS))
+    sigma_vox = sigma_voxels(fwhm, grid.spacing)
     lesion_rng = _rng(seed, plan.index, _LESIONS)
     occupied = np.zeros(grid.shape, dtype=bool)
     placed = []
     for spec in plan.lesions:
-        lesion = place_lesion(phantom, spec, uptake, occupied, lesion_rng)
+        lesion = place_lesion(phantom, spec, uptake, occupied, lesion_rng, fwhm_mm=fwhm)
         occupied[lesion.box] |= lesion.mask
-        ct[lesion.box][lesion.mask] = lesion_hounsfield(lesion, hu, lesion_rng)
+        lesion_hu = lesion_hounsfield(lesion, hu, lesion_rng)
+        if lesion_hu is not None:
+            ct[lesion.box][lesion.mask] = lesion_hu
         paint_lesion_activity(activity, lesion, sigma_vox)
         placed.append(lesion)
     reference = float(uptake[intensity_reference(plan.tracer)])
@@ -175,6 +187,13 @@ def render_exam(plan: PatientPlan, seed: int, grid: Grid = GRID) -> RenderedExam
         reference=reference,
         rng=_rng(seed, plan.index, _PET_NOISE),
     )
+    # Masks grown on the stored PET; `occupied` becomes the claimed voxels (painted shapes of
+    # the lesions not yet grown, masks of those grown), so no two masks overlap.
+    for lesion in placed:
+        assert lesion.painted is not None
+        occupied[lesion.box][lesion.painted] = False
+        grow_mask(pet, lesion, occupied)
+        occupied[lesion.box] |= lesion.mask
     ct_out = ct_image(ct, phantom.body, sigma_hu=ct_sigma, rng=_rng(seed, plan.index, _CT_NOISE))
     background = {
         name: float(uptake[t])
@@ -186,7 +205,7 @@ def render_exam(plan: PatientPlan, seed: int, grid: Grid = GRID) -> RenderedExam
             ("marrow", Tissue.MARROW),
         )
     }
-    return RenderedExam(pet, ct_out, placed, background, phantom.labels, uptake)
+    return RenderedExam(pet, ct_out, placed, background, phantom.labels, uptake, mimics)
 
 
 def _write_exam(root: Path, plan: PatientPlan, seed: int, grid: Grid) -> list[LesionRecord]:
@@ -217,6 +236,7 @@ def _write_exam(root: Path, plan: PatientPlan, seed: int, grid: Grid) -> list[Le
             short_mm=int(round(measured.short_mm)),
             bone_pattern=lesion.spec.bone_pattern,
             background=exam.background,
+            kind=lesion.spec.kind,
         )
         sentence, _ = render_findings(facts, plan.split, phrasing_rng)
         fields = StructuredFinding(
