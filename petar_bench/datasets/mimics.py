@@ -98,7 +98,7 @@ def _brown_fat(phantom, canvas, activity, ct, rng) -> bool:
     hu_rise = float(rng.uniform(25.0, 45.0))
     regions = [((-12.0, 12.0), (-4.0, 3.0), (23.0, 30.0))]
     if rng.random() < 0.6:
-        regions.append(((-6.0, 6.0), (-8.0, 0.0), (29.0, 50.0)))
+        regions.append(((-6.0, 6.0), (-8.0, 0.0), (30.5, 50.0)))  # apart from the first
     done = False
     for u, v, w in regions:
         box = _region(canvas, u, v, w)

@@ -504,8 +504,8 @@ SUV_TARGETS: Mapping[str, Mapping[str, SuvTarget]] = {
     },
     "PSMA": {
         "Prostate": SuvTarget(11.0, 0.6, 4.0, 60.0),
-        "Lymph node": SuvTarget(14.0, 0.75, 3.0, 110.0),
-        "Bone": SuvTarget(16.0, 0.75, 4.0, 110.0),
+        "Lymph node": SuvTarget(15.0, 0.85, 3.0, 110.0),
+        "Bone": SuvTarget(18.0, 0.85, 4.0, 110.0),
         "Lung": SuvTarget(7.0, 0.6, 2.5, 40.0),
         "Liver": SuvTarget(14.0, 0.5, 7.0, 60.0),
     },
