@@ -2,7 +2,8 @@
 
 Features are image-derived only (position in the body, size, SUVmax, CT density, tracer).
 The copied text's SUVmax, slice and size are replaced by the values measured on the query
-image wherever the training record's own values appear in it.
+image wherever the training record's own values appear in it, and its side words are
+swapped when the neighbour lies on the other side of the body than the query.
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ def substitute_numbers(text: str, record: LesionRecord, m: LesionMeasurements) -
     return text
 
 
+_SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_OTHER_SIDE = {"left": "right", "right": "left"}
+
+
+def substitute_side(text: str, record: LesionRecord, m: LesionMeasurements) -> str:
+    """Swap left and right in the copied text when the training record's side is the other
+    one than the side measured on the query (a mirror-image neighbour is still a good one)."""
+    side = record.fields.laterality
+    if side not in _OTHER_SIDE or m.laterality not in _OTHER_SIDE or side == m.laterality:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        word = _OTHER_SIDE[match.group(0).lower()]
+        return word.capitalize() if match.group(0)[0].isupper() else word
+
+    return _SIDE_WORD.sub(swap, text)
+
+
 @dataclass
 class RetrievalAdapter(Adapter):
     card: AdapterCard = field(
@@ -49,8 +68,8 @@ class RetrievalAdapter(Adapter):
         default=AdapterCard(
             name="retrieval",
             description="Nearest training lesion by image features; its finding with the "
-            "measured SUVmax, slice and size substituted",
-            version="1",
+            "measured SUVmax, slice, size and side substituted",
+            version="2",
             settings={"k": 1, "tracer_penalty": _TRACER_PENALTY},
         ),
     )
@@ -86,7 +105,8 @@ class RetrievalAdapter(Adapter):
         for lesion in batch:
             m = measure_lesion(lesion)
             neighbour = self._nearest(m, lesion.tracer)
-            outputs.append(substitute_numbers(neighbour.reference, neighbour, m))
+            text = substitute_numbers(neighbour.reference, neighbour, m)
+            outputs.append(substitute_side(text, neighbour, m))
         return outputs
 
 

@@ -1,6 +1,7 @@
 """From tissue labels to images: PET activity, scanner blur and noise, CT, NIfTI bytes.
 
-PET: activity (SUV) per tissue, with bowel texture and the dependent-lung gradient; a
+PET: activity (SUV) per tissue, with bowel texture, intermittent ureter filling and the
+dependent-lung gradient (`mimics` adds brown fat, muscle, bowel foci and inflammation); a
 Gaussian blur of the scanner protocol's resolution (4.5-8.5 mm FWHM, `scanners.PROTOCOLS`);
 noise whose SD grows with the square root of the local signal and gives the liver a
 coefficient of variation of 9-14 % (the usual benchmark is < 15 %); mildly correlated, as
@@ -19,6 +20,7 @@ less on the coarser stored pixel), int16, on its own grid; air outside the body 
 from __future__ import annotations
 
 import gzip
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -60,6 +62,10 @@ def activity_map(phantom: Phantom, uptake: np.ndarray, bowel_field: np.ndarray) 
     bowel = labels == T.BOWEL
     # Mild-to-moderate segmental bowel activity with occasional brighter foci.
     activity[bowel] *= np.clip(1.0 + 0.35 * bowel_field[bowel], 0.4, 2.2)
+    # Ureters (urine outside the kidneys' collecting systems): peristalsis fills them in
+    # boluses, so their activity comes and goes along their course.
+    ureter = (labels == T.URINE) & (phantom.parts == 0)
+    activity[ureter] *= np.clip(0.55 + 0.7 * bowel_field[ureter], 0.05, 1.2)
     # Dependent (posterior) lung is up to ~40 % more active (Miyauchi 1996).
     v = phantom.frame.axes(phantom.grid)[1]
     posterior = np.clip((-v - 2.0) / 6.0, 0.0, 1.0).astype(np.float32)
@@ -75,11 +81,18 @@ def ct_map(phantom: Phantom, hu: np.ndarray, bowel_field: np.ndarray) -> np.ndar
     return ct
 
 
+def sigma_voxels(fwhm_mm: float, spacing: float | Sequence[float]) -> tuple[float, ...]:
+    """Per-axis Gaussian sigma (voxels) of a blur of `fwhm_mm` on a grid of `spacing` mm."""
+    sigma_mm = fwhm_mm / (2.0 * np.sqrt(2.0 * np.log(2.0)))
+    spacings = (spacing,) * 3 if isinstance(spacing, int | float) else tuple(spacing)
+    return tuple(float(sigma_mm / s) for s in spacings)
+
+
 def pet_image(
     activity: np.ndarray,
     *,
     fwhm_mm: float,
-    spacing: float | tuple[float, ...],
+    spacing: float | Sequence[float],
     cov: float,
     reference: float,
     rng: np.random.Generator,
@@ -87,9 +100,7 @@ def pet_image(
     """Blur, add signal-dependent correlated noise, clip at 0, quantise; float32 SUV."""
     from scipy.ndimage import gaussian_filter
 
-    sigma = tuple(fwhm_mm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / np.atleast_1d(spacing))
-    if len(sigma) == 1:
-        sigma = sigma * activity.ndim
+    sigma = sigma_voxels(fwhm_mm, spacing)
     blurred = gaussian_filter(activity, sigma, mode="constant", truncate=3.0)
     noise = gaussian_filter(
         rng.standard_normal(activity.shape, dtype=np.float32), 0.6, truncate=2.5

@@ -1,4 +1,13 @@
-"""Synthetic lesions: plan them, place them in a phantom, paint them, and measure them.
+"""Synthetic lesions: plan them, place them in a phantom, paint them, segment and measure them.
+
+A lesion is painted with a lobulated shape (an ellipsoid with one to three lobes) and its
+stored mask is made the way real masks are: grown from the lesion's seed voxel (its hottest
+painted voxel) on the final stored PET by a threshold, inside a bounding region around the
+painted shape that keeps it out of other organs and other lesions (`grow_mask`). Masks are
+therefore irregular and include partial volume. Besides cancers, a patient may have one
+benign lesion (granuloma, adrenal adenoma, degenerative joint, reactive node) or one focal
+physiologic activity that a report describes (bowel, brown fat, uncinate process); their
+`LesionSpec.kind` says which.
 
 The measurement is what the reference finding reports, so it is taken from the final stored
 PET (after blur, noise and float32 storage), never from the planned values:
@@ -13,6 +22,7 @@ PET (after blur, noise and float32 storage), never from the planned values:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +33,13 @@ from petar_bench.datasets.phantom import Phantom
 from petar_bench.datasets.sites import (
     DIAMETERS_MM,
     GROUP_WEIGHTS,
+    OTHER_FINDINGS,
     SITES,
     SUV_TARGETS,
+    OtherFinding,
     Site,
     sites_in_group,
+    suv_from_uniform,
 )
 from petar_bench.findings import format_suv
 
@@ -36,6 +49,15 @@ SOFT = (T.FAT, T.MUSCLE, T.BOWEL)
 _GROW = {"Adrenal gland": 2, "Thyroid": 1, "Pancreas": 1, "Bone": 1}
 # Stations whose nodes sit in the lung root: lung tissue may host them too.
 _EXTRA_HOSTS = {"node_10R": (T.LUNG,), "node_10L": (T.LUNG,)}
+# Station-like sites that live in one tissue only (by key prefix): bowel foci in the bowel,
+# brown fat in fat.
+_ONLY_HOSTS = {"bowel_": (T.BOWEL,), "brown_fat_": (T.FAT,)}
+KINDS = ("malignant", "benign", "physiologic")
+# Chance that a patient's last planned lesion is a benign or physiologic finding instead.
+P_OTHER_FINDING = 0.4
+# Mask thresholds (see `grow_mask`).
+RELATIVE_THRESHOLD = 0.41
+FIXED_THRESHOLD = 2.5
 
 
 @dataclass(frozen=True)
@@ -49,6 +71,8 @@ class LesionSpec:
     angle: float  # rotation in the axial plane, radians
     bone_pattern: str | None  # "lytic" / "sclerotic" for bone lesions
     jitter_mm: tuple[float, float, float]  # offset of a station lesion from its station
+    kind: str = "malignant"  # "malignant", "benign" or "physiologic"
+    finding: str | None = None  # what a non-malignant one is: "granuloma", "bowel", ...
 
 
 @dataclass
@@ -56,7 +80,11 @@ class PlacedLesion:
     spec: LesionSpec
     site: Site
     box: Box
-    mask: np.ndarray  # bool, inside box
+    mask: np.ndarray  # bool, inside box: the painted shape until `grow_mask` replaces it
+    painted: np.ndarray | None = None  # bool, inside box: where activity was painted
+    fence: np.ndarray | None = None  # bool, inside box: where the grown mask may go
+    threshold: float | None = None  # SUV threshold of the grown mask
+    threshold_rule: str | None = None  # "41% SUVmax", "SUV 2.5" or "50% above background"
 
     def full_mask(self, shape: tuple[int, int, int]) -> np.ndarray:
         full = np.zeros(shape, dtype=np.uint8)
@@ -100,7 +128,7 @@ def plan_lesions(
 
 
 def _spec(rng: np.random.Generator, tracer: str, site: Site) -> LesionSpec:
-    lo, hi = SUV_TARGETS[tracer][site.organ]
+    target = SUV_TARGETS[tracer][site.organ]
     d_lo, d_hi = DIAMETERS_MM[site.organ]
     pattern = None
     if site.organ == "Bone":
@@ -109,11 +137,44 @@ def _spec(rng: np.random.Generator, tracer: str, site: Site) -> LesionSpec:
     return LesionSpec(
         site=site.key,
         diameter_mm=round(_log_uniform(rng, d_lo, d_hi), 2),
-        target_suv=round(_log_uniform(rng, lo, hi), 2),
+        target_suv=round(suv_from_uniform(target, float(rng.uniform())), 2),
         elongation=tuple(float(x) for x in rng.uniform(0.75, 1.25, size=3)),  # type: ignore[arg-type]
         angle=float(rng.uniform(0, np.pi)),
         bone_pattern=pattern,
         jitter_mm=tuple(float(x) for x in rng.uniform(-4.0, 4.0, size=3)),  # type: ignore[arg-type]
+    )
+
+
+def plan_other_finding(
+    rng: np.random.Generator, tracer: str, specs: list[LesionSpec]
+) -> list[LesionSpec]:
+    """With probability `P_OTHER_FINDING`, replace the last planned lesion by a benign or
+    physiologic finding at a site no other lesion of the patient uses. `rng` is a stream of
+    its own, so the malignant plan draws the same numbers with or without this step."""
+    if not specs or rng.random() >= P_OTHER_FINDING:
+        return specs
+    options = OTHER_FINDINGS[tracer]
+    weights = np.array([w for w, _ in options])
+    finding = options[int(rng.choice(len(options), p=weights / weights.sum()))][1]
+    used = {s.site for s in specs[:-1]}
+    free = [key for key in finding.sites if key not in used]
+    if not free:
+        return specs
+    site = SITES[free[int(rng.integers(len(free)))]]
+    return specs[:-1] + [_other_spec(rng, finding, site)]
+
+
+def _other_spec(rng: np.random.Generator, finding: OtherFinding, site: Site) -> LesionSpec:
+    return LesionSpec(
+        site=site.key,
+        diameter_mm=round(_log_uniform(rng, *finding.diameter_mm), 2),
+        target_suv=round(_log_uniform(rng, *finding.suv), 2),
+        elongation=tuple(float(x) for x in rng.uniform(0.75, 1.25, size=3)),  # type: ignore[arg-type]
+        angle=float(rng.uniform(0, np.pi)),
+        bone_pattern=None,
+        jitter_mm=tuple(float(x) for x in rng.uniform(-4.0, 4.0, size=3)),  # type: ignore[arg-type]
+        kind=finding.kind,
+        finding=finding.name,
     )
 
 
@@ -123,13 +184,16 @@ def place_lesion(
     uptake: np.ndarray,
     occupied: np.ndarray,
     rng: np.random.Generator,
+    *,
+    fwhm_mm: float = 6.0,
 ) -> PlacedLesion:
-    """Choose a centre at the site and grow an ellipsoid there, kept off hot organs and off
-    other lesions so that the SUVmax under the mask is the lesion's own."""
+    """Choose a centre at the site and grow a lobulated shape there, kept off hot organs and
+    off other lesions so that the SUVmax under the mask is the lesion's own. `fwhm_mm` (the
+    scanner's resolution) sets how far the partial-volume fence reaches beyond the shape."""
     from scipy.ndimage import binary_dilation, distance_transform_edt
 
     site = SITES[spec.site]
-    spacing = np.asarray(phantom.grid.spacing)
+    spacing = np.asarray(phantom.grid.spacing, dtype=np.float64)
     r_mm = spec.diameter_mm / 2
     box, target = _work_box(phantom, site, spec, r_mm)
     labels, body = phantom.labels[box], phantom.body[box]
@@ -137,15 +201,17 @@ def place_lesion(
         host = phantom.parts[box] == PART_ID[site.part]
         host_tissues = set(np.unique(labels[host]).tolist())
     else:
-        host = np.isin(labels, SOFT + _EXTRA_HOSTS.get(site.key, ())) & body
+        host = _station_host(site.key, labels) & body
         host_tissues = set()
     grow = _GROW.get(site.organ, 0) if not site.key.startswith("vertebra_") else 0
     allowed = host
     if grow:
         allowed = binary_dilation(host, iterations=grow) & (host | np.isin(labels, SOFT))
     hot_tissues = [t for t in Tissue if uptake[t] > 0.5 * spec.target_suv and t not in host_tissues]
-    avoid = np.isin(labels, hot_tissues) | occupied[box]
-    cand = allowed
+    hot = np.isin(labels, hot_tissues)
+    taken = occupied[box]
+    avoid = hot | taken
+    cand = allowed & ~taken if (allowed & ~taken).any() else allowed
     for margin in (2, 1, 0):
         keep = allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
         if keep.any():
@@ -153,10 +219,38 @@ def place_lesion(
             break
     edt = distance_transform_edt(cand, sampling=spacing)
     centre = _choose_centre(edt, target, r_mm, spacing, rng, station=site.part is None)
-    mask = _ellipsoid(cand.shape, centre, spec, r_mm, spacing) & cand
-    mask[centre] = True
-    mask = _component(mask, centre)
-    return PlacedLesion(spec, site, box, mask)
+    shape = _lobulated(cand.shape, centre, spec, r_mm, spacing, rng) & cand
+    shape[centre] = True
+    shape = _component(shape, centre)
+    reach = max(1, int(round(fwhm_mm / (2.0 * float(spacing.min())))))
+    fence = (binary_dilation(shape, iterations=reach) & body & ~hot & ~taken) | shape
+    return PlacedLesion(spec, site, box, shape.copy(), painted=shape, fence=fence)
+
+
+def _station_host(key: str, labels: np.ndarray) -> np.ndarray:
+    for prefix, tissues in _ONLY_HOSTS.items():
+        if key.startswith(prefix):
+            only = np.isin(labels, tissues)
+            if only.any():
+                return only
+    return np.isin(labels, SOFT + _EXTRA_HOSTS.get(key, ()))
+
+
+def _lobulated(shape, centre, spec: LesionSpec, r_mm: float, spacing, rng) -> np.ndarray:
+    """The planned ellipsoid plus one to three smaller lobes on its surface: real lesions are
+    lobulated, and a threshold mask of an ellipsoid would be an ellipsoid again."""
+    out = _ellipsoid(shape, centre, spec, r_mm, spacing)
+    for _ in range(int(rng.integers(1, 4))):
+        direction = rng.standard_normal(3)
+        direction /= max(float(np.linalg.norm(direction)), 1e-9)
+        offset_mm = direction * r_mm * float(rng.uniform(0.55, 0.9))
+        lobe_centre = np.asarray(centre, dtype=np.float64) + offset_mm / spacing
+        lobe_r = r_mm * float(rng.uniform(0.4, 0.7))
+        d = [(np.arange(n) - c) * sp for n, c, sp in zip(shape, lobe_centre, spacing, strict=True)]
+        out |= d[0][:, None, None] ** 2 + d[1][None, :, None] ** 2 + d[2][None, None, :] ** 2 <= (
+            lobe_r**2
+        )
+    return out
 
 
 def _work_box(phantom: Phantom, site: Site, spec: LesionSpec, r_mm: float):
@@ -213,10 +307,22 @@ def _component(mask: np.ndarray, centre) -> np.ndarray:
     return labelled == labelled[centre]
 
 
-def lesion_hounsfield(lesion: PlacedLesion, hu: np.ndarray, rng: np.random.Generator) -> float:
+def lesion_hounsfield(
+    lesion: PlacedLesion, hu: np.ndarray, rng: np.random.Generator
+) -> float | None:
     """CT value of the lesion tissue: soft-tissue nodules and nodes, hypodense liver and
-    pancreas lesions, lytic or sclerotic bone lesions."""
-    organ = lesion.site.organ
+    pancreas lesions, lytic or sclerotic bone lesions; calcified granulomas, lipid-rich
+    adrenal adenomas (< 10 HU) and sclerotic degenerative bone. None for physiologic
+    activity, which has no CT correlate of its own."""
+    organ, finding = lesion.site.organ, lesion.spec.finding
+    if lesion.spec.kind == "physiologic":
+        return None
+    if finding == "granuloma":
+        return float(rng.uniform(150, 450))
+    if finding == "adenoma":
+        return float(rng.uniform(-5, 10))
+    if finding == "degenerative":
+        return float(rng.uniform(450, 800))
     if organ == "Bone":
         return float(
             rng.uniform(60, 160) if lesion.spec.bone_pattern == "lytic" else rng.uniform(650, 1000)
@@ -233,7 +339,7 @@ def lesion_hounsfield(lesion: PlacedLesion, hu: np.ndarray, rng: np.random.Gener
 
 
 def paint_lesion_activity(
-    activity: np.ndarray, lesion: PlacedLesion, sigma_vox: float | tuple[float, ...]
+    activity: np.ndarray, lesion: PlacedLesion, sigma_vox: float | Sequence[float]
 ) -> float:
     """Set the lesion's activity so that, after the scanner blur, its peak is near the
     target SUVmax (small lesions need more activity: partial-volume recovery). Returns the
@@ -249,7 +355,8 @@ def paint_lesion_activity(
         slice(s.start - o.start, s.stop - o.start) for s, o in zip(lesion.box, outer, strict=True)
     )
     indicator = np.zeros(activity[outer].shape, dtype=np.float64)
-    indicator[inner][lesion.mask] = 1.0
+    painted = lesion.mask if lesion.painted is None else lesion.painted
+    indicator[inner][painted] = 1.0
     background = activity[outer].astype(np.float64)
     blurred_ind = gaussian_filter(indicator, sigma_vox, mode="constant")
     blurred_bg = gaussian_filter(background, sigma_vox, mode="nearest")
@@ -260,8 +367,52 @@ def paint_lesion_activity(
     bg_mean = float(background[indicator > 0].mean())
     level = bg_mean + (lesion.spec.target_suv - float(blurred_bg[peak])) / recovery
     level = max(level, 1.15 * bg_mean + 0.3)
-    activity[lesion.box][lesion.mask] = level
+    activity[lesion.box][painted] = level
     return level
+
+
+def grow_mask(pet: np.ndarray, lesion: PlacedLesion, claimed: np.ndarray) -> None:
+    """Replace the lesion's mask by one grown on the stored PET, as a reader's tool does.
+
+    Seed: the hottest painted voxel not claimed by another lesion. Threshold, per lesion:
+    - ``SUV 2.5`` (fixed) for a low-uptake lesion in a cold background (seed SUV 3-6, local
+      background below 1.5: an FDG lung nodule or small node), where 41 % would fall into the
+      background noise;
+    - ``41% SUVmax`` otherwise (the usual relative threshold);
+    - ``50% above background`` (background + half of SUVmax minus background) when the chosen
+      threshold is not clearly above the local background (below 1.4 times it: a lesion in
+      the liver or another active organ).
+    The mask is the connected component (face neighbours) of voxels at or above the
+    threshold that contains the seed, inside the lesion's fence (the painted shape dilated by
+    about half the scanner FWHM, without hot organs or other lesions) and outside `claimed`
+    (full grid: other lesions' painted shapes and earlier masks), so masks never overlap.
+    """
+    from scipy.ndimage import binary_dilation, label
+
+    assert lesion.painted is not None and lesion.fence is not None
+    values = pet[lesion.box]
+    free = ~claimed[lesion.box]
+    painted, fence = lesion.painted & free, lesion.fence & free
+    if not painted.any():  # fully claimed (cannot happen with placement's margins): keep one
+        painted = lesion.painted
+        fence = painted
+    seed = np.unravel_index(int(np.argmax(np.where(painted, values, -np.inf))), values.shape)
+    suv_max = float(values[seed])
+    ring = binary_dilation(lesion.fence, iterations=2) & ~binary_dilation(lesion.fence)
+    ring_values = values[ring & (values > 0)]
+    background = float(np.median(ring_values)) if ring_values.size else 0.0
+    if 3.0 <= suv_max <= 6.0 and background < 1.5:
+        threshold, rule = FIXED_THRESHOLD, "SUV 2.5"
+    else:
+        threshold, rule = RELATIVE_THRESHOLD * suv_max, "41% SUVmax"
+    if threshold < 1.4 * background:
+        threshold, rule = background + 0.5 * (suv_max - background), "50% above background"
+    threshold = min(threshold, suv_max)
+    labelled, _ = label((values >= threshold) & fence)
+    mask = labelled == labelled[seed]
+    lesion.mask = mask
+    lesion.threshold = threshold
+    lesion.threshold_rule = rule
 
 
 def measure_lesion(pet: np.ndarray, lesion: PlacedLesion, spacing) -> Measurement:

@@ -67,6 +67,30 @@ class Habitus:
     arms: str = "up"
 
 
+@dataclass(frozen=True)
+class BowelLayout:
+    """Where the bowel loops run (body-frame cm): the colon frame and a serpentine of small
+    bowel rows in the mid-abdomen and upper pelvis, each patient with its own layout."""
+
+    colon_radius: float = 2.2
+    small_radius: float = 1.3
+    row_gap: float = 3.1  # cm between small-bowel rows
+    shift: tuple[float, float] = (0.0, 0.0)  # (u, w) of the small-bowel block
+    wiggle: tuple[float, ...] = (2.5, 1.5, 3.5, 2.0, 3.0, 1.8, 2.8)  # AP position per row
+    sigmoid: float = 0.0  # how far the sigmoid loop swings to the right (cm)
+
+
+def draw_bowel(rng: np.random.Generator) -> BowelLayout:
+    return BowelLayout(
+        colon_radius=float(rng.uniform(1.9, 2.5)),
+        small_radius=float(rng.uniform(1.1, 1.45)),
+        row_gap=float(rng.uniform(2.8, 3.4)),
+        shift=(float(rng.uniform(-1.5, 1.5)), float(rng.uniform(-1.5, 1.0))),
+        wiggle=tuple(float(x) for x in rng.uniform(1.0, 4.0, size=7)),
+        sigmoid=float(rng.uniform(-1.0, 3.0)),
+    )
+
+
 @dataclass
 class Phantom:
     grid: Grid
@@ -161,12 +185,14 @@ class _Painter:
             self.paint(piece, tissue, part, only)
 
 
-def build_phantom(grid: Grid, frame: Frame, habitus: Habitus) -> Phantom:
+def build_phantom(
+    grid: Grid, frame: Frame, habitus: Habitus, bowel: BowelLayout | None = None
+) -> Phantom:
     """Paint one patient's anatomy. Deterministic given its arguments."""
     p = _Painter(grid, frame)
     body, cavity = _paint_body(p, habitus)
     _paint_thorax(p, cavity)
-    _paint_abdomen(p, cavity, habitus)
+    _paint_abdomen(p, cavity, habitus, bowel or BowelLayout())
     _paint_skeleton(p, cavity, habitus)
     _paint_head_neck(p)
     p.labels[~body] = T.AIR  # bones and organs near the skin never stick out of it
@@ -377,14 +403,63 @@ def _lobes(c: Canvas, box, side: float) -> np.ndarray:
     return ids.astype(np.uint16)
 
 
-def _paint_abdomen(p: _Painter, cavity: np.ndarray, habitus: Habitus) -> None:
+def _paint_bowel(p: _Painter, cavity: np.ndarray, layout: BowelLayout) -> None:
+    """Colon frame (cecum, ascending, transverse, descending, sigmoid, rectum) and looped
+    small bowel, as tubes in the abdominal fat; organs painted later overwrite them."""
+    c = p.canvas
+    s = layout.sigmoid
+    colon = (
+        (6.5, 2.0, 71.0),
+        (7.5, 0.5, 64.0),
+        (7.5, 1.5, 58.5),
+        (4.0, 5.0, 60.0),
+        (0.0, 6.0, 62.5),
+        (-4.0, 5.0, 59.5),
+        (-7.8, 0.5, 55.5),
+        (-8.2, -0.5, 63.0),
+        (-7.5, 0.0, 72.0),
+        (-5.0, 2.5, 77.0),
+        (-1.0 + s, 3.5, 78.5),
+        (1.0 + s, 1.0, 77.5),
+        (0.0, -3.0, 79.5),
+    )
+    for piece in c.tube(colon, layout.colon_radius):
+        p.paint(_clip(piece, cavity), T.BOWEL, only=(T.FAT,))
+    du, dw = layout.shift
+    duodenum = ((-3.0, 3.5, 52.5), (1.5, 3.0, 53.5), (4.5, 1.0, 55.5), (4.6, 0.8, 59.0))
+    loops = [(1.0, 0.2, 61.0)]
+    w, row, direction = 61.0 + dw, 0, -1.0
+    while w <= 79.0 and row < len(layout.wiggle):
+        v = layout.wiggle[row]
+        half = 5.0 if w < 72.0 else 3.5  # narrower in the pelvis, between the iliac vessels
+        for u in (-half, -half / 3, half / 3, half)[:: int(direction)]:
+            loops.append((u + du, v, w))
+        w, row, direction = w + layout.row_gap, row + 1, -direction
+    for path in (duodenum, loops):
+        for piece in c.tube(path, layout.small_radius):
+            p.paint(_clip(piece, cavity), T.BOWEL, only=(T.FAT,))
+    p.paint_all(c.tube(((0.0, -3.6, 79.0), (0.0, -3.4, 91.0)), 1.3), T.BOWEL)  # rectum
+
+
+def _paint_ureters(p: _Painter) -> None:
+    """Ureters from the renal pelves along the psoas to the bladder base: thin urine-filled
+    tubes (their activity is made intermittent, as peristalsis does, in `imaging`)."""
+    c = p.canvas
+    for side, w0 in ((-1.0, 56.0), (1.0, 58.0)):
+        path = (
+            (side * 5.0, -3.0, w0 + 1.5),
+            (side * 4.2, -2.2, 66.0),
+            (side * 4.6, -1.6, 74.0),
+            (side * 4.8, -0.5, 80.0),
+            (side * 2.5, 1.8, 84.5),
+        )
+        p.paint_all(c.tube(path, 0.4), T.URINE, only=(T.FAT, T.MUSCLE, T.BOWEL))
+
+
+def _paint_abdomen(p: _Painter, cavity: np.ndarray, habitus: Habitus, bowel: BowelLayout) -> None:
     c = p.canvas
     soft = (T.FAT, T.MUSCLE, T.BOWEL)
-    kz = _w_slices(c, 56.0, 86.0)
-    if kz is not None:
-        rho = _outline(p, habitus, habitus.fat + _MUSCLE_WALL, kz)
-        labels = p.labels[:, :, kz]
-        labels[cavity[:, :, kz] & (rho <= 0.85) & (labels == T.FAT)] = T.BOWEL
+    _paint_bowel(p, cavity, bowel)
     p.paint(c.ellipsoid((-5.5, 3.0, 50.5), (3.5, 3.0, 4.3)), T.STOMACH)
     _paint_liver(p, cavity)
     p.paint(_clip(c.ellipsoid((-9.6, -3.3, 50.0), (2.8, 5.0, 5.2)), cavity), T.SPLEEN, "spleen")
@@ -400,11 +475,11 @@ def _paint_abdomen(p: _Painter, cavity: np.ndarray, habitus: Habitus) -> None:
         ("pancreas_tail", (-6.2, -0.8, 54.2), (2.0, 1.1, 1.2)),
     ):
         p.paint(c.ellipsoid(centre, semi), T.PANCREAS, key, only=soft + (T.STOMACH,))
+    _paint_ureters(p)
     fill = habitus.bladder_fill
     p.paint(
         c.ellipsoid((0.0, 3.2, 86.0 - 3.5 * fill), (4.0 * fill, 3.4 * fill, 3.4 * fill)), T.BLADDER
     )
-    p.paint_all(c.tube(((0.0, -3.6, 79.0), (0.0, -3.4, 91.0)), 1.3), T.BOWEL)
     if habitus.has_prostate:
         p.paint(c.ellipsoid((0.0, 1.6, 88.6), (1.9, 1.6, 1.7)), T.PROSTATE, "prostate")
 

@@ -121,6 +121,7 @@ class FindingFacts:
     short_mm: int
     bone_pattern: str | None
     background: Mapping[str, float]  # patient's mean SUV: liver, blood, spleen, parotid, marrow
+    kind: str = "malignant"  # "malignant", "benign" or "physiologic"
 
 
 def intensity(facts: FindingFacts) -> str:

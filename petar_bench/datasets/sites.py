@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from petar_bench.datasets.anatomy import PARTS, Part
 
 Point = tuple[float, float, float]
@@ -343,6 +345,65 @@ def _prostate_bed() -> Site:
     )
 
 
+def _mimic_sites() -> list[Site]:
+    """Places of physiologic findings that a report may still describe (and mask): focal
+    bowel activity and supraclavicular brown fat. Points are in the body frame (cm), on the
+    bowel loops and in the fat that `phantom` paints."""
+    out = [
+        Site(
+            "bowel_cecum",
+            "physiologic",
+            "Bowel",
+            "Abdomen",
+            "Cecum",
+            "right",
+            ("right-sided cecal", "right colonic"),
+            ("the cecum on the right", "the right-sided cecal pole"),
+            point=(6.5, 2.0, 70.0),
+        ),
+        Site(
+            "bowel_sigmoid",
+            "physiologic",
+            "Bowel",
+            "Pelvis",
+            "Sigmoid colon",
+            "left",
+            ("left-sided sigmoid", "left sigmoid colonic"),
+            ("the sigmoid colon on the left", "the left-sided sigmoid colon"),
+            point=(-4.5, 2.5, 77.0),
+        ),
+        Site(
+            "bowel_duodenum",
+            "physiologic",
+            "Bowel",
+            "Abdomen",
+            "Duodenum",
+            None,
+            ("duodenal",),
+            ("the duodenum", "the second part of the duodenum"),
+            point=(4.6, 0.8, 57.5),
+        ),
+    ]
+    for code, side, sign in (("r", "right", 1.0), ("l", "left", -1.0)):
+        out.append(
+            Site(
+                f"brown_fat_{code}",
+                "physiologic",
+                "Soft tissue",
+                "Musculoskeletal",
+                f"Soft tissue of the {side} supraclavicular fossa",
+                side,
+                (f"{side} supraclavicular fat", f"{side} supraclavicular soft tissue"),
+                (
+                    f"the {side} supraclavicular fat",
+                    f"the soft tissue of the {side} supraclavicular fossa",
+                ),
+                point=(sign * 10.5, 0.5, 27.0),
+            )
+        )
+    return out
+
+
 def _all_sites() -> dict[str, Site]:
     sites: dict[str, Site] = {}
     for part in PARTS:
@@ -352,7 +413,7 @@ def _all_sites() -> dict[str, Site]:
         if part.key.startswith("vertebra_C") and part.key[-1] in "12":
             continue
         sites[site.key] = site
-    for site in _sided_nodes() + _single_nodes() + [_prostate_bed()]:
+    for site in _sided_nodes() + _single_nodes() + [_prostate_bed()] + _mimic_sites():
         sites[site.key] = site
     return sites
 
@@ -407,34 +468,67 @@ GROUP_WEIGHTS: Mapping[str, Mapping[str, float]] = {
     },
 }
 
-# Target SUVmax ranges (after blur and noise) by tracer and organ (facts sheet section 2).
-SUV_TARGETS: Mapping[str, Mapping[str, tuple[float, float]]] = {
+
+# Target SUVmax (after blur and noise) by tracer and organ: a log-normal (median, sigma)
+# truncated to [low, high] (facts sheet section 2). The tails are real: PSMA nodes and bone
+# reach ~100+ (relapse cohort medians 16.7 / 24.0, ranges 2.1-138 / 3.8-127, PMC10241018),
+# DOTATATE NET lesions 6.9-50 (liver 28.7, pancreas 25.2, bone 18.3, nodes 12.6; Kuyumcu
+# 2013, Mapelli 2014), FDG lymphoma and lung cancer up to ~22-30 (Hodgkin 2-22, aggressive
+# NHL highest; Blood 2005), fluciclovine nodes 2.7-7.6. Lesions in a hot organ start above
+# the organ (an FDG liver lesion above the liver, a DOTATATE liver lesion above ~9).
+@dataclass(frozen=True)
+class SuvTarget:
+    median: float
+    sigma: float  # of log SUV
+    low: float
+    high: float
+
+
+SUV_TARGETS: Mapping[str, Mapping[str, SuvTarget]] = {
     "FDG": {
-        "Lung": (3.0, 15.0),
-        "Lymph node": (3.0, 14.0),
-        "Liver": (4.5, 15.0),
-        "Bone": (4.0, 13.0),
-        "Adrenal gland": (3.5, 12.0),
-        "Pancreas": (4.0, 12.0),
-        "Spleen": (4.0, 10.0),
-        "Thyroid": (3.0, 10.0),
+        "Lung": SuvTarget(6.5, 0.55, 2.5, 28.0),
+        "Lymph node": SuvTarget(7.0, 0.6, 2.5, 30.0),
+        "Liver": SuvTarget(7.5, 0.45, 4.0, 25.0),
+        "Bone": SuvTarget(7.9, 0.5, 3.5, 25.0),
+        "Adrenal gland": SuvTarget(6.5, 0.5, 3.0, 22.0),
+        "Pancreas": SuvTarget(6.5, 0.45, 3.5, 20.0),
+        "Spleen": SuvTarget(5.5, 0.4, 3.5, 15.0),
+        "Thyroid": SuvTarget(6.0, 0.5, 3.0, 20.0),
     },
     "DOTATATE": {
-        "Liver": (14.0, 25.0),
-        "Pancreas": (11.0, 25.0),
-        "Lymph node": (6.0, 22.0),
-        "Bone": (6.0, 22.0),
-        "Lung": (4.0, 12.0),
+        "Liver": SuvTarget(24.0, 0.45, 12.0, 80.0),
+        "Pancreas": SuvTarget(22.0, 0.5, 7.0, 70.0),
+        "Lymph node": SuvTarget(12.6, 0.55, 5.0, 60.0),
+        "Bone": SuvTarget(16.0, 0.55, 5.0, 60.0),
+        "Lung": SuvTarget(8.0, 0.5, 3.0, 30.0),
     },
     "PSMA": {
-        "Prostate": (5.0, 25.0),
-        "Lymph node": (4.0, 25.0),
-        "Bone": (5.0, 25.0),
-        "Lung": (3.0, 10.0),
-        "Liver": (8.0, 20.0),
+        "Prostate": SuvTarget(11.0, 0.6, 4.0, 60.0),
+        "Lymph node": SuvTarget(15.0, 0.85, 3.0, 110.0),
+        "Bone": SuvTarget(18.0, 0.85, 4.0, 110.0),
+        "Lung": SuvTarget(7.0, 0.6, 2.5, 40.0),
+        "Liver": SuvTarget(14.0, 0.5, 7.0, 60.0),
     },
-    "fluciclovine": {"Prostate": (2.5, 8.0), "Lymph node": (2.5, 8.0), "Bone": (4.0, 9.0)},
+    "fluciclovine": {
+        "Prostate": SuvTarget(4.5, 0.35, 2.5, 10.0),
+        "Lymph node": SuvTarget(4.2, 0.35, 2.5, 10.0),
+        "Bone": SuvTarget(5.5, 0.35, 3.5, 12.0),
+    },
 }
+
+
+def suv_from_uniform(target: SuvTarget, u: float) -> float:
+    """The target SUVmax at quantile `u` (0..1) of the truncated log-normal: one uniform
+    draw per lesion, so the stream's draw count does not depend on the distribution."""
+    from scipy.special import ndtr, ndtri
+
+    mu = np.log(target.median)
+    lo = float(ndtr((np.log(target.low) - mu) / target.sigma))
+    hi = float(ndtr((np.log(target.high) - mu) / target.sigma))
+    q = min(max(lo + u * (hi - lo), 1e-12), 1.0 - 1e-12)
+    value = float(np.exp(mu + target.sigma * ndtri(q)))
+    return min(max(value, target.low), target.high)
+
 
 # Lesion diameter ranges (mm), drawn log-uniformly: sub-centimetre to several cm.
 DIAMETERS_MM: Mapping[str, tuple[float, float]] = {
@@ -452,3 +546,78 @@ DIAMETERS_MM: Mapping[str, tuple[float, float]] = {
 
 def sites_in_group(group: str) -> tuple[Site, ...]:
     return tuple(s for s in SITES.values() if s.group == group)
+
+
+@dataclass(frozen=True)
+class OtherFinding:
+    """A finding that is not cancer but shows up on the PET and gets reported (and masked):
+    a benign lesion or a focal physiologic activity. One per patient at most replaces a
+    planned malignant lesion."""
+
+    name: str
+    kind: str  # "benign" or "physiologic"
+    sites: tuple[str, ...]
+    diameter_mm: tuple[float, float]
+    suv: tuple[float, float]  # target SUVmax range (log-uniform)
+
+
+_LUNG_LOBES = ("lung_rul", "lung_rml", "lung_rll", "lung_lul", "lung_lingula", "lung_lll")
+_DEGENERATIVE = ("vertebra_L4", "vertebra_L5", "acetabulum_r", "acetabulum_l", "sternum")
+_AXILLA = ("node_axillary_r", "node_axillary_l")
+
+# (relative weight, finding) per tracer. FDG: calcified granulomas and lipid-rich adrenal
+# adenomas take up little (usually below the liver), degenerative joints and reactive
+# (e.g. post-vaccination) axillary nodes mildly; cecal/sigmoid activity reaches 4-8 and
+# supraclavicular brown fat up to ~10-15 [est]. PSMA: degenerative bone is a known pitfall
+# (low SUV), duodenal activity is intense (68Ga SUVmax 17.6 +- 8.9, Kurash 2020).
+# DOTATATE: the uncinate process focus (mean SUVmax ~6-9, in ~70 % of patients; Mapelli
+# 2014, Jacobsson 2012). Fluciclovine: degenerative bone and mild bowel [est].
+OTHER_FINDINGS: Mapping[str, tuple[tuple[float, OtherFinding], ...]] = {
+    "FDG": (
+        (1.0, OtherFinding("granuloma", "benign", _LUNG_LOBES, (6.0, 12.0), (1.8, 4.0))),
+        (
+            0.8,
+            OtherFinding("adenoma", "benign", ("adrenal_r", "adrenal_l"), (12.0, 25.0), (1.8, 3.2)),
+        ),
+        (1.0, OtherFinding("degenerative", "benign", _DEGENERATIVE, (8.0, 15.0), (2.2, 4.5))),
+        (0.6, OtherFinding("reactive node", "benign", _AXILLA, (8.0, 15.0), (2.2, 4.5))),
+        (
+            1.0,
+            OtherFinding(
+                "bowel", "physiologic", ("bowel_cecum", "bowel_sigmoid"), (12.0, 25.0), (3.5, 9.0)
+            ),
+        ),
+        (
+            0.8,
+            OtherFinding(
+                "brown fat",
+                "physiologic",
+                ("brown_fat_r", "brown_fat_l"),
+                (12.0, 25.0),
+                (3.0, 12.0),
+            ),
+        ),
+    ),
+    "DOTATATE": (
+        (
+            1.2,
+            OtherFinding(
+                "uncinate", "physiologic", ("pancreas_uncinate",), (10.0, 20.0), (7.0, 14.0)
+            ),
+        ),
+        (0.6, OtherFinding("degenerative", "benign", _DEGENERATIVE, (8.0, 15.0), (2.0, 5.0))),
+    ),
+    "PSMA": (
+        (1.0, OtherFinding("degenerative", "benign", _DEGENERATIVE, (8.0, 15.0), (2.5, 6.0))),
+        (1.0, OtherFinding("bowel", "physiologic", ("bowel_duodenum",), (12.0, 25.0), (8.0, 22.0))),
+    ),
+    "fluciclovine": (
+        (1.0, OtherFinding("degenerative", "benign", _DEGENERATIVE, (8.0, 15.0), (2.8, 5.0))),
+        (
+            0.8,
+            OtherFinding(
+                "bowel", "physiologic", ("bowel_cecum", "bowel_sigmoid"), (12.0, 25.0), (2.8, 5.0)
+            ),
+        ),
+    ),
+}

@@ -16,7 +16,7 @@ tracer; val and test findings each use their own phrasing skeletons, which train
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +32,21 @@ from petar_bench.datasets.imaging import (
     ct_map,
     nifti_gz_bytes,
     pet_image,
+    sigma_voxels,
 )
 from petar_bench.datasets.lesions import (
     LesionSpec,
     PlacedLesion,
+    grow_mask,
     lesion_hounsfield,
     measure_lesion,
     paint_lesion_activity,
     place_lesion,
     plan_lesions,
+    plan_other_finding,
 )
-from petar_bench.datasets.phantom import Phantom, build_phantom
+from petar_bench.datasets.mimics import paint_mimics
+from petar_bench.datasets.phantom import BowelLayout, Phantom, build_phantom, draw_bowel
 from petar_bench.datasets.phrasing import FindingFacts, render_findings
 from petar_bench.datasets.scanners import ExamGeometry, draw_exam_geometry
 from petar_bench.datasets.uptake import TRACERS, draw_hounsfield, draw_uptake, intensity_reference
@@ -74,6 +78,8 @@ CONVENTIONS = Conventions(
 # Purposes of the random streams; each is keyed by (seed, patient, purpose).
 _PLAN, _ANATOMY, _VALUES, _LESIONS, _PET_NOISE, _CT_NOISE, _PHRASING = range(1, 8)
 _SCAN = 8  # patient build, table position, field of view and scanner protocol
+# Physiology: benign/physiologic findings in the plan, bowel layout, mimics.
+_OTHER_FINDING, _BOWEL_LAYOUT, _MIMICS = 21, 22, 23
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ def plan_dataset(seed: int = 0, n_patients: int = DEFAULT_PATIENTS) -> list[Pati
         has_prostate = bool(prng.random() < 0.4) if prostate_cancer else bool(prng.random() < 0.5)
         count = int(prng.integers(2, 5))
         lesions = plan_lesions(prng, tracer, count, has_prostate=has_prostate)
+        lesions = plan_other_finding(_rng(seed, i + 1, _OTHER_FINDING), tracer, lesions)
         plans.append(PatientPlan(i + 1, tracer, split[i], has_prostate, tuple(lesions)))
     return plans
 
@@ -144,6 +151,7 @@ class RenderedExam:
     uptake: np.ndarray  # SUVmean per Tissue
     geometry: ExamGeometry
     ct_labels: np.ndarray  # uint8 Tissue per CT voxel
+    mimics: list[str] = field(default_factory=list)  # background mimics painted
 
 
 def render_exam(plan: PatientPlan, seed: int) -> RenderedExam:
@@ -152,7 +160,8 @@ def render_exam(plan: PatientPlan, seed: int) -> RenderedExam:
     geometry = draw_exam_geometry(_rng(seed, plan.index, _SCAN), has_prostate=plan.has_prostate)
     grid = geometry.pet_grid
     anatomy_rng = _rng(seed, plan.index, _ANATOMY)
-    phantom = build_phantom(grid, geometry.frame, geometry.habitus)
+    bowel = draw_bowel(_rng(seed, plan.index, _BOWEL_LAYOUT))
+    phantom = build_phantom(grid, geometry.frame, geometry.habitus, bowel)
     bowel_field = add_bowel_gas(phantom, anatomy_rng)
     values_rng = _rng(seed, plan.index, _VALUES)
     uptake = draw_uptake(values_rng, plan.tracer)
@@ -161,14 +170,20 @@ def render_exam(plan: PatientPlan, seed: int) -> RenderedExam:
     cov = float(values_rng.uniform(0.09, 0.14))
     ct_sigma = float(values_rng.uniform(15.0, 30.0))
     activity = activity_map(phantom, uptake, bowel_field)
-    sigma_vox = tuple(
-        fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0))) / spacing for spacing in grid.spacing
+    sigma_vox = sigma_voxels(fwhm, grid.spacing)
+    # The mimics' CT changes are made on a PET-grid CT and carried to the CT grid below.
+    ct_on_pet = ct_map(phantom, hu, bowel_field)
+    ct_plain = ct_on_pet.copy()
+    mimics = paint_mimics(
+        phantom, activity, ct_on_pet, plan.tracer, _rng(seed, plan.index, _MIMICS)
     )
+    mimic_ct = _PetGridPaint.changed(ct_plain, ct_on_pet)
+    del ct_plain
     lesion_rng = _rng(seed, plan.index, _LESIONS)
     occupied = np.zeros(grid.shape, dtype=bool)
     placed, lesion_hu = [], []
     for spec in plan.lesions:
-        lesion = place_lesion(phantom, spec, uptake, occupied, lesion_rng)
+        lesion = place_lesion(phantom, spec, uptake, occupied, lesion_rng, fwhm_mm=fwhm)
         occupied[lesion.box] |= lesion.mask
         lesion_hu.append(lesion_hounsfield(lesion, hu, lesion_rng))
         paint_lesion_activity(activity, lesion, sigma_vox)
@@ -182,10 +197,19 @@ def render_exam(plan: PatientPlan, seed: int) -> RenderedExam:
         reference=reference,
         rng=_rng(seed, plan.index, _PET_NOISE),
     )
-    ct_phantom, ct = _ct_volume(geometry, phantom, bowel_field, hu, placed, lesion_hu)
+    ct_phantom, ct = _ct_volume(
+        geometry, bowel, phantom, bowel_field, hu, placed, lesion_hu, mimic_ct
+    )
     # Noise of the native thin-pixel CT, averaged down to the stored pixel.
     ct_sigma *= geometry.protocol.ct_pixel_mm / geometry.ct_grid.spacing[0]
     ct_out = ct_image(ct, ct_phantom.body, sigma_hu=ct_sigma, rng=_rng(seed, plan.index, _CT_NOISE))
+    # Masks grown on the stored PET; `occupied` becomes the claimed voxels (painted shapes of
+    # the lesions not yet grown, masks of those grown), so no two masks overlap.
+    for lesion in placed:
+        assert lesion.painted is not None
+        occupied[lesion.box][lesion.painted] = False
+        grow_mask(pet, lesion, occupied)
+        occupied[lesion.box] |= lesion.mask
     background = {
         name: float(uptake[t])
         for name, t in (
@@ -197,39 +221,72 @@ def render_exam(plan: PatientPlan, seed: int) -> RenderedExam:
         )
     }
     return RenderedExam(
-        pet, ct_out, placed, background, phantom.labels, uptake, geometry, ct_phantom.labels
+        pet, ct_out, placed, background, phantom.labels, uptake, geometry, ct_phantom.labels, mimics
     )
+
+
+@dataclass(frozen=True)
+class _PetGridPaint:
+    """CT values painted on the PET grid (a lesion, a mimic): `values` (HU, one number or one
+    per voxel of `box`) where `inside` is true; carried to the CT grid by nearest PET voxel."""
+
+    box: tuple[slice, ...]
+    inside: np.ndarray  # bool, shape of the box
+    values: float | np.ndarray
+
+    @staticmethod
+    def changed(before: np.ndarray, after: np.ndarray) -> _PetGridPaint | None:
+        """What a painter changed between two PET-grid CT maps (None if nothing)."""
+        from scipy.ndimage import find_objects
+
+        diff = before != after
+        boxes = find_objects(diff.astype(np.uint8))
+        if not boxes or boxes[0] is None:
+            return None
+        box = boxes[0]
+        return _PetGridPaint(box, diff[box], after[box])
 
 
 def _ct_volume(
     geometry: ExamGeometry,
+    bowel_layout: BowelLayout,
     phantom: Phantom,
     bowel_field: np.ndarray,
     hu: np.ndarray,
     lesions: list[PlacedLesion],
-    lesion_hu: list[float],
+    lesion_hu: list[float | None],
+    mimics: _PetGridPaint | None,
 ) -> tuple[Phantom, np.ndarray]:
     """The same patient rasterised on the CT grid: bowel texture and gas sampled from the
-    PET-grid field, each lesion where its nearest PET voxel is in the lesion's mask."""
+    PET-grid field; mimics and then each lesion (its painted shape; physiologic findings have
+    no CT value) where the nearest PET voxel is inside them."""
     pet_grid, ct_grid = geometry.pet_grid, geometry.ct_grid
-    ct_phantom = build_phantom(ct_grid, geometry.frame, geometry.habitus)
+    ct_phantom = build_phantom(ct_grid, geometry.frame, geometry.habitus, bowel_layout)
     ct_field = np.zeros(ct_grid.shape, dtype=np.float32)
     bowel = ct_phantom.labels == Tissue.BOWEL
     ct_field[bowel] = sample_linear(bowel_field, pet_grid, ct_grid, bowel)
     ct_phantom.labels[bowel & (ct_field > BOWEL_GAS_LEVEL)] = Tissue.AIRWAY
     ct = ct_map(ct_phantom, hu, ct_field)
     maps = nearest_index_maps(pet_grid, ct_grid)
+    paints = [] if mimics is None else [mimics]
     for lesion, value in zip(lesions, lesion_hu, strict=True):
+        if value is not None:
+            shape = lesion.mask if lesion.painted is None else lesion.painted
+            paints.append(_PetGridPaint(lesion.box, shape, value))
+    for paint in paints:
         picks = [
             np.nonzero((m >= s.start) & (m < s.stop))[0]
-            for m, s in zip(maps, lesion.box, strict=True)
+            for m, s in zip(maps, paint.box, strict=True)
         ]
         if any(p.size == 0 for p in picks):
             continue
-        local = [m[p] - s.start for m, p, s in zip(maps, picks, lesion.box, strict=True)]
-        inside = lesion.mask[np.ix_(*local)]
+        local = np.ix_(*[m[p] - s.start for m, p, s in zip(maps, picks, paint.box, strict=True)])
+        inside = paint.inside[local]
         region = ct[np.ix_(*picks)]
-        region[inside] = value
+        if isinstance(paint.values, np.ndarray):
+            region[inside] = paint.values[local][inside]
+        else:
+            region[inside] = paint.values
         ct[np.ix_(*picks)] = region
     return ct_phantom, ct
 
@@ -266,6 +323,7 @@ def _write_exam(root: Path, plan: PatientPlan, seed: int) -> list[LesionRecord]:
             short_mm=int(round(measured.short_mm)),
             bone_pattern=lesion.spec.bone_pattern,
             background=exam.background,
+            kind=lesion.spec.kind,
         )
         sentence, _ = render_findings(facts, plan.split, phrasing_rng)
         fields = StructuredFinding(

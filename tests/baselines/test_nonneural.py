@@ -9,7 +9,11 @@ from petar_bench.baselines.base import TrainingExample
 from petar_bench.baselines.nonneural.constant import ConstantAdapter, most_frequent_finding
 from petar_bench.baselines.nonneural.image_features import measure_lesion
 from petar_bench.baselines.nonneural.measure import MeasureAdapter
-from petar_bench.baselines.nonneural.retrieval import RetrievalAdapter, substitute_numbers
+from petar_bench.baselines.nonneural.retrieval import (
+    RetrievalAdapter,
+    substitute_numbers,
+    substitute_side,
+)
 from petar_bench.errors import UserError
 from petar_bench.findings import split_labelled_fields
 from petar_bench.records import LesionRecord, StructuredFinding
@@ -105,3 +109,18 @@ def test_retrieval_returns_the_nearest_training_finding() -> None:
         ]
     )
     assert adapter.generate([phantom((11, 15, 41))]) == ["near one"]
+
+
+def test_retrieval_copies_the_measured_side() -> None:
+    text = "Sub-site: Right adrenal gland\nFindings: Right adrenal nodule, not the left one."
+    record = _record("r", text, laterality="right")
+    left = measure_lesion(phantom((10, 15, 40)))  # the patient's left
+    assert substitute_side(text, record, left) == (
+        "Sub-site: Left adrenal gland\nFindings: Left adrenal nodule, not the right one."
+    )
+    right = measure_lesion(phantom((29, 15, 40)))
+    assert substitute_side(text, record, right) == text
+    midline = measure_lesion(phantom((20, 15, 40)))
+    assert substitute_side(text, record, midline) == text
+    unsided = _record("u", text)
+    assert substitute_side(text, unsided, left) == text

@@ -141,8 +141,11 @@ def test_suv_range_and_sizes_span(small_dataset):
     _, manifest = small_dataset
     suvs = [r.fields.suv_max for r in manifest.records]
     sizes = [r.fields.size_mm for r in manifest.records]
-    assert min(suvs) >= 1.5 and max(suvs) <= 40
-    assert min(sizes) < 12 and max(sizes) >= 20
+    # Per-tracer tails: PSMA nodes and bone are planned up to SUVmax 110 (sites.SUV_TARGETS).
+    assert min(suvs) >= 1.5 and max(suvs) <= 150
+    # Threshold masks include partial volume: on a ~6 mm FWHM image a sub-centimetre lesion
+    # measures two to three 4 mm voxels across.
+    assert min(sizes) <= 12 and max(sizes) >= 20
 
 
 def test_splits_by_patient_and_tracers(small_dataset):

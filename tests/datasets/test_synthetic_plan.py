@@ -43,7 +43,7 @@ def test_lesion_sites_fit_the_patient():
             if site.key == "prostate_bed":
                 assert not plan.has_prostate and plan.tracer in ("PSMA", "fluciclovine")
         for spec in plan.lesions:
-            assert 2.0 <= spec.target_suv <= 25.0
+            assert 1.8 <= spec.target_suv <= 110.0  # benign lows to PSMA's tail
             assert 6.0 <= spec.diameter_mm <= 45.0
 
 
