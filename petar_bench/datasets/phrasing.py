@@ -565,10 +565,16 @@ def _extras(
     return extra
 
 
-def render_findings(facts: FindingFacts, split: str, rng: np.random.Generator) -> tuple[str, str]:
-    """(sentence, template id) for one lesion; draws only from `rng`."""
+def render_findings(
+    facts: FindingFacts, split: str, rng: np.random.Generator, *, template_id: str | None = None
+) -> tuple[str, str]:
+    """(sentence, template id) for one lesion; draws only from `rng`. `template_id` picks the
+    skeleton (it must be in the split's pool) instead of drawing one."""
     pool = TEMPLATES[pool_for_split(split)]
-    template_id = sorted(pool)[int(rng.integers(len(pool)))]
+    if template_id is None:
+        template_id = sorted(pool)[int(rng.integers(len(pool)))]
+    elif template_id not in pool:
+        raise ValueError(f"template {template_id!r} is not in the {split!r} pool")
     level = intensity(facts)
     slots = {
         "int_adj": level,
