@@ -3,10 +3,15 @@ text, with the plan and with the measured current values."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import pytest
+
+from petar_bench.datasets.lesions import LesionSpec
+from petar_bench.datasets.phrasing import HEDGES
 from petar_bench.datasets.priors import PriorLesion, change_class
-from petar_bench.datasets.synthetic import plan_dataset
+from petar_bench.datasets.synthetic import GRID, _write_exam, plan_dataset
 from petar_bench.findings import format_suv
 from petar_bench.metrics.numbers import values_of
 from petar_bench.metrics.pet_fields import parse_finding
@@ -87,3 +92,23 @@ def test_resolved_lesions_are_mentioned_by_their_host(demo_dataset):
         assert r.fields.change is not None  # only patients with a prior exam
         sub_site = r.fields.resolved_sub_site or ""
         assert sub_site.split()[0].lower() in (r.fields.findings or "").lower()
+
+
+@dataclasses.dataclass(frozen=True)
+class _KindedSpec(LesionSpec):
+    """A lesion plan that says what the lesion is (as physiology-aware plans do)."""
+
+    kind: str = "malignant"
+
+
+@pytest.mark.parametrize("kind", ["benign", "physiologic"])
+def test_the_generator_hedges_lesions_by_kind(kind, tmp_path):
+    plan = next(p for p in plan_dataset(0, 8) if p.tracer == "FDG")
+    specs = tuple(_KindedSpec(**{**dataclasses.asdict(s), "kind": kind}) for s in plan.lesions)
+    records = _write_exam(tmp_path, dataclasses.replace(plan, lesions=specs), 0, GRID)
+    for r in records:
+        text = r.fields.findings or ""
+        assert any(h in text.lower() for h in HEDGES[kind]), text
+        assert not re.search(r"metasta|malignan|suspicious|lymphoma", text, re.I), text
+        assert r.fields.change in (None, "stable", "new")
+        assert r.fields.resolved_sub_site is None  # only malignant lesions host one
