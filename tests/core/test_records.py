@@ -122,4 +122,4 @@ def test_schema_2_manifests_still_read_and_schema_3_fields_round_trip(tmp_path: 
     with pytest.raises(ValueError):
         StructuredFinding(deauville=6)
     with pytest.raises(ValueError):
-        StructuredFinding(change="worse")  # type: ignore[arg-type]
+        StructuredFinding(change="worse")

@@ -4,6 +4,7 @@ negations and hedged wording."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,8 +34,8 @@ BACKGROUND = {"liver": 2.4, "blood": 1.6, "spleen": 2.0, "parotid": 9.0, "marrow
 SITE_KEYS = ("lung_rul", "node_4R", "liver_VII", "vertebra_L3", "node_celiac", "rib_r6")
 
 
-def _facts(**changes) -> FindingFacts:
-    values = dict(
+def _facts(**changes: Any) -> FindingFacts:
+    values: dict[str, Any] = dict(
         tracer="FDG",
         site=SITES["node_4R"],
         suv_max=7.3,
