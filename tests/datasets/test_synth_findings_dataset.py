@@ -112,3 +112,17 @@ def test_the_generator_hedges_lesions_by_kind(kind, tmp_path):
         assert not re.search(r"metasta|malignan|suspicious|lymphoma", text, re.I), text
         assert r.fields.change in (None, "stable", "new")
         assert r.fields.resolved_sub_site is None  # only malignant lesions host one
+
+
+def test_green_sees_the_whole_finding_with_its_comparison(small_dataset):
+    """GREEN cuts reports at MAX_WORDS; comparisons (its error categories e and f) must reach
+    the judge whole."""
+    from petar_bench.metrics.green.prompt import make_prompt
+
+    _, manifest = small_dataset
+    compared = [r for r in manifest.records if r.fields.change is not None]
+    assert compared
+    for r in manifest.records:
+        prompt = make_prompt(r.reference, r.reference)
+        assert prompt.n_cut == 0
+        assert (r.fields.findings or "") in prompt.text
