@@ -11,6 +11,9 @@ The same seed gives byte-identical files and manifest (every random draw comes f
 stream keyed by (seed, patient, purpose); gzip headers carry no time or name). Everything is
 labelled synthetic: the data are phantoms, not patients. Splits are by patient, stratified by
 tracer; val and test findings each use their own phrasing skeletons, which train never uses.
+Findings may compare with a simulated prior exam (`priors.py`): its values are stored in the
+records, never measured (there are no prior volumes); every number about the current exam is
+measured on the stored images.
 """
 
 from __future__ import annotations
@@ -263,7 +266,8 @@ def _write_exam(root: Path, plan: PatientPlan, seed: int, grid: Grid) -> list[Le
 
 
 def _kind(spec: LesionSpec) -> str:
-    """The lesion's kind ("malignant" unless the lesion plan says otherwise)."""
+    """The lesion's kind: "malignant" unless the lesion plan carries another one (benign
+    lesions and physiological mimics are described with hedged wording)."""
     return str(getattr(spec, "kind", "malignant"))
 
 
