@@ -325,7 +325,8 @@ KINDS = ("malignant", "benign", "physiologic")
 
 @dataclass(frozen=True)
 class FindingFacts:
-    """Everything a sentence may state, all taken from the image or the site."""
+    """Everything a sentence may state: measured on the image, or from the site, the patient's
+    plan (diagnosis, lesion kind) and the simulated prior exam (stored prior values)."""
 
     tracer: str
     site: Site
