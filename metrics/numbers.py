@@ -10,15 +10,22 @@ Free-text forms recognised (case-insensitive; also the labelled form "SUVmax: 7.
   counts as its longest dimension, in mm (the manifests' size convention is the longest
   axial diameter).
 
-``mask_numbers`` replaces exactly these numbers by "[#]" (units and labels kept), as the
-PETAR reader study hid SUVmax, slice and size from its readers: text metrics on masked
-texts measure the wording without the numbers every model hallucinates.
+A number about a **prior exam** is told apart by a cue earlier in its sentence: "previous",
+"previously", "prior", "interval" or "earlier" make the numbers after them prior ones, until
+"now", "currently" or "today" (the latest cue wins): "Increased since the prior exam
+(previously SUVmax 5.2, 11 mm)" states a prior SUVmax and size, "SUVmax 8.7 (previously 5.2)"
+a current SUVmax. `values_of` returns the current exam's numbers unless asked for the prior
+ones, so the parsed fields and the numeric-fidelity checks concern the image at hand.
+
+``mask_numbers`` replaces exactly these numbers (current and prior) by "[#]" (units and labels
+kept), as the PETAR reader study hid SUVmax, slice and size from its readers: text metrics on
+masked texts measure the wording without the numbers every model hallucinates.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MASK = "[#]"
 _NUM = r"\d+(?:\.\d+)?"
@@ -37,6 +44,12 @@ SIZE_MULTI_PATTERN = re.compile(
     rf"(?<![\d.])({_NUM}){_SEP}({_NUM})(?:{_SEP}({_NUM}))?\s*-?\s*(mm|cm)\b", re.IGNORECASE
 )
 SIZE_SINGLE_PATTERN = re.compile(rf"(?<![\d.])({_NUM})\s*-?\s*(mm|cm)\b", re.IGNORECASE)
+# Cues that the numbers after them in a sentence are about a prior exam (or, for the second
+# group, about the current one again); a sentence ends at . ! ? before a space, or a line break.
+_PRIOR_CUE = re.compile(
+    r"\b(?:(previous(?:ly)?|prior|interval|earlier)|(now|currently|today))\b", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,8 @@ class NumberMention:
     value: float
     #: (start, end) of each digit run that makes the value (several for "14 x 11 mm").
     spans: tuple[tuple[int, int], ...]
+    #: The number is about a prior exam (see the module docstring).
+    prior: bool = False
 
 
 def _sizes(text: str) -> list[NumberMention]:
@@ -67,7 +82,7 @@ def _sizes(text: str) -> list[NumberMention]:
 
 
 def find_numbers(text: str) -> list[NumberMention]:
-    """Every SUVmax, slice and size mention, in text order."""
+    """Every SUVmax, slice and size mention, in text order, each marked current or prior."""
     found = [
         NumberMention("suv_max", float(m.group(1)), (m.span(1),))
         for m in SUV_PATTERN.finditer(text)
@@ -77,12 +92,22 @@ def find_numbers(text: str) -> list[NumberMention]:
         for m in SLICE_PATTERN.finditer(text)
     ]
     found += _sizes(text)
+    found = [replace(m, prior=_about_prior(text, m.spans[0][0])) for m in found]
     return sorted(found, key=lambda m: m.spans[0])
 
 
-def values_of(text: str, kind: str) -> list[float]:
-    """The values of one kind ("suv_max", "slice", "size_mm") in text order."""
-    return [m.value for m in find_numbers(text) if m.kind == kind]
+def _about_prior(text: str, position: int) -> bool:
+    """Whether the latest cue before `position` in its sentence points to a prior exam."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, position)]
+    start = ends[-1] if ends else 0
+    cues = list(_PRIOR_CUE.finditer(text, start, position))
+    return bool(cues) and cues[-1].group(1) is not None
+
+
+def values_of(text: str, kind: str, *, prior: bool = False) -> list[float]:
+    """The values of one kind ("suv_max", "slice", "size_mm") in text order: those about the
+    current exam, or with `prior` those about a prior exam."""
+    return [m.value for m in find_numbers(text) if m.kind == kind and m.prior == prior]
 
 
 def mask_numbers(text: str, mask: str = MASK) -> str:

@@ -11,8 +11,10 @@ coverage (share of reference-stated lesions where the prediction states it too);
 ``_strict`` variants count an omission as an error, so a model cannot win by never stating
 laterality. Statistics are counts per sample, so any subset aggregates exactly.
 
-Numeric fidelity compares the numbers a prediction states with the values measured in the
-image under the lesion mask (ScoringContext.measurements), within a stated tolerance.
+Numeric fidelity compares the numbers a prediction states about the current exam with the
+values measured in the image under the lesion mask (ScoringContext.measurements), within a
+stated tolerance; numbers about a prior exam ("previously SUVmax 5.2", metrics/numbers.py) are
+neither checked nor parsed as fields.
 Masked text metrics (``rouge_l_masked`` ...) score any registered text metric after
 replacing SUVmax, slice and size numbers by "[#]" in both texts.
 """
@@ -334,7 +336,7 @@ class NumericFidelity(_FieldMetric):
         unit = "SUV" if self.kind == "suv_max" else "mm"
         return build_signature(
             self.id,
-            ("values", "all-stated"),
+            ("values", "all-stated-current"),
             ("truth", "image-under-mask"),
             ("tol", f"max({self.abs_tol:g}{unit},{self.rel_tol:g}rel)"),
         )

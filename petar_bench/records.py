@@ -5,8 +5,11 @@ that directory, so a dataset folder can be moved or copied as a whole.
 
 Schema 2 (written since the importer) adds, per volume file, its role, its own grid
 (`VolumeGrid`: PET, CT and mask each keep theirs) and what was done to it on import, plus how
-the dataset was imported (`ImportInfo`). Schema 1 files are still read; their grids come from
-the NIfTI headers when the loader opens them. Fingerprints do not depend on the schema.
+the dataset was imported (`ImportInfo`). Schema 3 adds optional fields to `StructuredFinding`
+that a finding may state beyond the PETARSeg-11K schema: the comparison with a prior exam
+(change class, the prior's SUVmax and size, a prior lesion that has resolved) and a Deauville
+score. Schema 1 and 2 files are still read (those fields are then unknown); their grids come
+from the NIfTI headers when the loader opens them. Fingerprints do not depend on the schema.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from petar_bench.errors import UserError
 from petar_bench.grid import VolumeGrid
 from petar_bench.hashing import sha256_file, sha256_json
 
-MANIFEST_SCHEMA_VERSION = 2
+MANIFEST_SCHEMA_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 SPLITS = ("train", "val", "test")
 
@@ -41,6 +44,26 @@ class StructuredFinding(BaseModel):
     slice: int | None = Field(None, description="Axial slice as reported (see conventions).")
     size_mm: float | None = Field(None, description="Longest axial diameter in mm.")
     findings: str | None = Field(None, description="The free-text description sentence.")
+    # Schema 3: what the finding says beyond the PETARSeg-11K schema. Numbers about a prior
+    # exam are the values that exam reported (for synthetic data: drawn and stored here, no
+    # prior volume exists), never measured on this record's images.
+    change: Literal["new", "increased", "decreased", "stable"] | None = Field(
+        None, description="Schema 3: change since the prior exam, as the finding states it."
+    )
+    prior_suv_max: float | None = Field(
+        None, description="Schema 3: SUVmax the prior exam reported for this lesion."
+    )
+    prior_size_mm: float | None = Field(
+        None, description="Schema 3: size (longest axial diameter, mm) on the prior exam."
+    )
+    resolved_sub_site: str | None = Field(
+        None,
+        description="Schema 3: sub-site of a lesion seen on the prior exam that is gone now; "
+        "the finding mentions it.",
+    )
+    deauville: int | None = Field(
+        None, ge=1, le=5, description="Schema 3: Deauville 5-point score (FDG, lymphoma)."
+    )
 
 
 class LesionRecord(BaseModel):
@@ -111,7 +134,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1, 2] = 2  # MANIFEST_SCHEMA_VERSION
+    schema_version: Literal[1, 2, 3] = 3  # MANIFEST_SCHEMA_VERSION
     dataset: str = Field(description="Dataset name, e.g. 'synthetic-demo' or 'petarseg-11k'.")
     synthetic: bool = Field(description="True for generated data; never mixed with real data.")
     description: str = ""

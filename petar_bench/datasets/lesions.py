@@ -52,7 +52,6 @@ _EXTRA_HOSTS = {"node_10R": (T.LUNG,), "node_10L": (T.LUNG,)}
 # Station-like sites that live in one tissue only (by key prefix): bowel foci in the bowel,
 # brown fat in fat.
 _ONLY_HOSTS = {"bowel_": (T.BOWEL,), "brown_fat_": (T.FAT,)}
-KINDS = ("malignant", "benign", "physiologic")
 # Chance that a patient's last planned lesion is a benign or physiologic finding instead.
 P_OTHER_FINDING = 0.4
 # Mask thresholds (see `grow_mask`).

@@ -548,6 +548,10 @@ def sites_in_group(group: str) -> tuple[Site, ...]:
     return tuple(s for s in SITES.values() if s.group == group)
 
 
+# What a finding describes: a cancer, a benign lesion or physiologic activity (hedged wording).
+KINDS = ("malignant", "benign", "physiologic")
+
+
 @dataclass(frozen=True)
 class OtherFinding:
     """A finding that is not cancer but shows up on the PET and gets reported (and masked):

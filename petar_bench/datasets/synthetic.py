@@ -11,6 +11,9 @@ The same seed gives byte-identical files and manifest (every random draw comes f
 stream keyed by (seed, patient, purpose); gzip headers carry no time or name). Everything is
 labelled synthetic: the data are phantoms, not patients. Splits are by patient, stratified by
 tracer; val and test findings each use their own phrasing skeletons, which train never uses.
+Findings may compare with a simulated prior exam (`priors.py`): its values are stored in the
+records, never measured (there are no prior volumes); every number about the current exam is
+measured on the stored images.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ from petar_bench.datasets.lesions import (
 )
 from petar_bench.datasets.mimics import paint_mimics
 from petar_bench.datasets.phantom import BowelLayout, Phantom, build_phantom, draw_bowel
-from petar_bench.datasets.phrasing import FindingFacts, render_findings
+from petar_bench.datasets.phrasing import FindingFacts, deauville_score, render_findings
+from petar_bench.datasets.priors import PriorExam, draw_prior_exam
 from petar_bench.datasets.scanners import ExamGeometry, draw_exam_geometry
+from petar_bench.datasets.sites import Site
 from petar_bench.datasets.uptake import TRACERS, draw_hounsfield, draw_uptake, intensity_reference
 from petar_bench.errors import UserError
 from petar_bench.findings import render_structured
@@ -80,6 +85,10 @@ _PLAN, _ANATOMY, _VALUES, _LESIONS, _PET_NOISE, _CT_NOISE, _PHRASING = range(1, 
 _SCAN = 8  # patient build, table position, field of view and scanner protocol
 # Physiology: benign/physiologic findings in the plan, bowel layout, mimics.
 _OTHER_FINDING, _BOWEL_LAYOUT, _MIMICS = 21, 22, 23
+# Findings text: the prior exam and the diagnosis of FDG patients.
+_PRIOR_EXAM, _DIAGNOSIS = 31, 32
+# Share of FDG patients whose disease is lymphoma (their findings carry Deauville scores).
+LYMPHOMA_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,7 @@ class PatientPlan:
     split: str
     has_prostate: bool
     lesions: tuple[LesionSpec, ...]
+    diagnosis: str | None = None  # "lymphoma" for some FDG patients (own stream)
 
     @property
     def folder(self) -> str:
@@ -135,8 +145,24 @@ def plan_dataset(seed: int = 0, n_patients: int = DEFAULT_PATIENTS) -> list[Pati
         count = int(prng.integers(2, 5))
         lesions = plan_lesions(prng, tracer, count, has_prostate=has_prostate)
         lesions = plan_other_finding(_rng(seed, i + 1, _OTHER_FINDING), tracer, lesions)
-        plans.append(PatientPlan(i + 1, tracer, split[i], has_prostate, tuple(lesions)))
+        plans.append(
+            PatientPlan(
+                i + 1,
+                tracer,
+                split[i],
+                has_prostate,
+                tuple(lesions),
+                diagnosis=_diagnosis(seed, i + 1, tracer),
+            )
+        )
     return plans
+
+
+def _diagnosis(seed: int, patient: int, tracer: str) -> str | None:
+    """Lymphoma for a share of FDG patients, from the patient's own diagnosis stream."""
+    if tracer != "FDG":
+        return None
+    return "lymphoma" if _rng(seed, patient, _DIAGNOSIS).random() < LYMPHOMA_SHARE else None
 
 
 @dataclass
@@ -305,54 +331,84 @@ def _write_exam(root: Path, plan: PatientPlan, seed: int) -> list[LesionRecord]:
     (folder / "ct.nii.gz").write_bytes(
         nifti_gz_bytes(exam.ct, ct_affine, description=f"{tag} CT HU")
     )
-    phrasing_rng = _rng(seed, plan.index, _PHRASING)
-    records = []
+    measured = []
     for n, lesion in enumerate(exam.lesions, start=1):
-        lesion_id = f"l{n:02d}"
-        mask_rel = f"volumes/{plan.folder}/masks/{lesion_id}.nii.gz"
+        mask_rel = f"volumes/{plan.folder}/masks/l{n:02d}.nii.gz"
         (root / mask_rel).write_bytes(
             nifti_gz_bytes(lesion.full_mask(grid.shape), affine, description=f"{tag} lesion mask")
         )
-        measured = measure_lesion(exam.pet, lesion, grid.spacing)
+        measured.append(measure_lesion(exam.pet, lesion, grid.spacing))
+    kinds = [lesion.spec.kind for lesion in exam.lesions]
+    prior = draw_prior_exam(
+        _rng(seed, plan.index, _PRIOR_EXAM),
+        tracer=plan.tracer,
+        current=[(m.suv_max, int(round(m.long_mm))) for m in measured],
+        kinds=kinds,
+        used_sites=[lesion.spec.site for lesion in exam.lesions],
+    )
+    phrasing_rng = _rng(seed, plan.index, _PHRASING)
+    organs = [lesion.site.organ for lesion in exam.lesions]
+    records = []
+    for n, (lesion, m) in enumerate(zip(exam.lesions, measured, strict=True), start=1):
         facts = FindingFacts(
             tracer=plan.tracer,
             site=lesion.site,
-            suv_max=measured.suv_max,
-            slice=measured.slice,
-            long_mm=int(round(measured.long_mm)),
-            short_mm=int(round(measured.short_mm)),
+            suv_max=m.suv_max,
+            slice=m.slice,
+            long_mm=int(round(m.long_mm)),
+            short_mm=int(round(m.short_mm)),
             bone_pattern=lesion.spec.bone_pattern,
             background=exam.background,
-            kind=lesion.spec.kind,
+            kind=kinds[n - 1],
+            diagnosis=plan.diagnosis,
+            prior=prior.lesions[n - 1] if prior is not None else None,
+            resolved_site=_resolved_here(prior, n - 1),
+            organ_count=organs.count(lesion.site.organ),
         )
         sentence, _ = render_findings(facts, plan.split, phrasing_rng)
-        fields = StructuredFinding(
-            region=lesion.site.region,
-            organ=lesion.site.organ,
-            sub_site=lesion.site.sub_site,
-            laterality=lesion.site.laterality,
-            suv_max=measured.suv_max,
-            slice=measured.slice,
-            size_mm=float(facts.long_mm),
-            findings=sentence,
-        )
-        records.append(
-            LesionRecord(
-                sample_id=f"{plan.patient_id}-e01-{lesion_id}",
-                patient_id=plan.patient_id,
-                exam_id=f"{plan.patient_id}-e01",
-                lesion_id=lesion_id,
-                tracer=plan.tracer,
-                split=plan.split,
-                pet_path=f"volumes/{plan.folder}/pet.nii.gz",
-                ct_path=f"volumes/{plan.folder}/ct.nii.gz",
-                mask_path=mask_rel,
-                mask_label=None,
-                reference=render_structured(fields),
-                fields=fields,
-            )
-        )
+        records.append(_record(plan, f"l{n:02d}", facts, sentence))
     return records
+
+
+def _resolved_here(prior: PriorExam | None, index: int) -> Site | None:
+    if prior is None or prior.resolved_host != index:
+        return None
+    return prior.resolved_site
+
+
+def _record(plan: PatientPlan, lesion_id: str, facts: FindingFacts, sentence: str) -> LesionRecord:
+    """The lesion's record: the structured fields (measured on the image; prior values from
+    the simulated prior exam) and the reference text."""
+    site, prior = facts.site, facts.prior
+    fields = StructuredFinding(
+        region=site.region,
+        organ=site.organ,
+        sub_site=site.sub_site,
+        laterality=site.laterality,
+        suv_max=facts.suv_max,
+        slice=facts.slice,
+        size_mm=float(facts.long_mm),
+        findings=sentence,
+        change=prior.change if prior is not None else None,
+        prior_suv_max=prior.suv_max if prior is not None else None,
+        prior_size_mm=float(prior.size_mm) if prior and prior.size_mm is not None else None,
+        resolved_sub_site=facts.resolved_site.sub_site if facts.resolved_site else None,
+        deauville=deauville_score(facts),
+    )
+    return LesionRecord(
+        sample_id=f"{plan.patient_id}-e01-{lesion_id}",
+        patient_id=plan.patient_id,
+        exam_id=f"{plan.patient_id}-e01",
+        lesion_id=lesion_id,
+        tracer=plan.tracer,
+        split=plan.split,
+        pet_path=f"volumes/{plan.folder}/pet.nii.gz",
+        ct_path=f"volumes/{plan.folder}/ct.nii.gz",
+        mask_path=f"volumes/{plan.folder}/masks/{lesion_id}.nii.gz",
+        mask_label=None,
+        reference=render_structured(fields),
+        fields=fields,
+    )
 
 
 def generate_synthetic_dataset(

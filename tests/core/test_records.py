@@ -11,8 +11,10 @@ import pytest
 
 from petar_bench.errors import UserError
 from petar_bench.records import (
+    MANIFEST_SCHEMA_VERSION,
     LesionRecord,
     Manifest,
+    StructuredFinding,
     read_manifest,
     seal_manifest,
     verify_dataset,
@@ -98,3 +100,26 @@ def test_unknown_split_lists_the_known_ones(tmp_path: Path) -> None:
     manifest = make_tiny_dataset(tmp_path)
     with pytest.raises(UserError, match="choose one of: test, train"):
         manifest.split("validation")
+
+
+def test_schema_2_manifests_still_read_and_schema_3_fields_round_trip(tmp_path: Path) -> None:
+    manifest = make_tiny_dataset(tmp_path)
+    data = json.loads((tmp_path / "manifest.json").read_text())
+    assert data["schema_version"] == MANIFEST_SCHEMA_VERSION == 3
+    # a schema-2 file: no comparison / Deauville fields at all
+    data["schema_version"] = 2
+    for record in data["records"]:
+        record["fields"] = {"region": "Thorax", "suv_max": 4.2}
+    (tmp_path / "manifest.json").write_text(json.dumps(data))
+    old = read_manifest(tmp_path)
+    assert old.schema_version == 2
+    assert old.records[0].fields.change is None and old.records[0].fields.deauville is None
+    fields = StructuredFinding(
+        suv_max=5.0, change="decreased", prior_suv_max=9.1, prior_size_mm=21.0, deauville=4
+    )
+    assert StructuredFinding.model_validate_json(fields.model_dump_json()) == fields
+    assert manifest.records[0].fields.prior_suv_max is None
+    with pytest.raises(ValueError):
+        StructuredFinding(deauville=6)
+    with pytest.raises(ValueError):
+        StructuredFinding(change="worse")

@@ -35,6 +35,7 @@ def _facts(site="lung_rul", suv=7.3, tracer="PSMA", long_mm=14, short_mm=11):
 
 def test_pools_are_disjoint():
     assert set(TEMPLATES) == {"train", "val", "test"}
+    assert all(len(pool) >= 40 for pool in TEMPLATES.values())
     for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
         assert not set(TEMPLATES[a]) & set(TEMPLATES[b]), (a, b)
         assert not set(TEMPLATES[a].values()) & set(TEMPLATES[b].values()), (a, b)

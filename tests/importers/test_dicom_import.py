@@ -28,7 +28,7 @@ pytest.importorskip("highdicom")
 
 from petar_bench.baselines.nonneural.image_features import measure_lesion  # noqa: E402
 from petar_bench.datasets.importers.engine import ImportRequest, run_import  # noqa: E402
-from petar_bench.records import read_manifest  # noqa: E402
+from petar_bench.records import MANIFEST_SCHEMA_VERSION, read_manifest  # noqa: E402
 from petar_bench.volumes.lesion import VolumeLoader  # noqa: E402
 
 SLOPE_STEPS = 65532  # two int16 steps of (slice max) / 32766
@@ -57,7 +57,7 @@ def _raw(loader: VolumeLoader, record) -> tuple[float, float, set[int]]:
 def test_measure_states_the_same_numbers(imported: Path, tiny_dataset) -> None:
     root, manifest = tiny_dataset
     back = read_manifest(imported)
-    assert back.schema_version == 2 and back.synthetic
+    assert back.schema_version == MANIFEST_SCHEMA_VERSION and back.synthetic
     originals = {r.sample_id: r for r in manifest.records}
     assert len(back.records) >= 4 and {r.sample_id for r in back.records} <= set(originals)
     loader_o, loader_i = VolumeLoader(root), VolumeLoader(imported)

@@ -11,7 +11,7 @@ from import_helpers import CT_SPACING
 
 from petar_bench.baselines.nonneural.image_features import measure_lesion
 from petar_bench.datasets.importers.engine import ImportRequest, run_import
-from petar_bench.records import read_manifest
+from petar_bench.records import MANIFEST_SCHEMA_VERSION, read_manifest
 from petar_bench.volumes.lesion import VolumeLoader
 
 
@@ -31,7 +31,8 @@ def test_round_trip_keeps_what_measure_states(layout, exported, tiny_dataset, tm
     result = run_import(ImportRequest(src=src, output=tmp_path / "imported"))
     assert result.layout == layout and not result.skipped
     imported = read_manifest(tmp_path / "imported")
-    assert imported.schema_version == 2 and imported.synthetic  # the export said so
+    assert imported.schema_version == MANIFEST_SCHEMA_VERSION
+    assert imported.synthetic  # the export said so
     originals = [r for r in manifest.records if r.patient_id in {"syn-p0001", "syn-p0002"}]
     assert len(imported.records) == len(originals)
     assert _measured(tmp_path / "imported", imported.records) == _measured(root, originals)

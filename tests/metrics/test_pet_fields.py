@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -185,8 +186,28 @@ def test_number_masking() -> None:
     assert mask_numbers(text) == (
         "Node [#] x [#] mm, SUVmax [#] (image [#]), Deauville 4, previously [#] cm."
     )
-    assert values_of(text, "size_mm") == [14.0, 12.0]
+    # "previously 1.2 cm" is the prior exam's size: masked, but not a size of this lesion
+    assert values_of(text, "size_mm") == [14.0]
+    assert values_of(text, "size_mm", prior=True) == [12.0]
     assert [m.kind for m in find_numbers(text)] == ["size_mm", "suv_max", "slice", "size_mm"]
+
+
+@pytest.mark.parametrize(
+    "text, current, prior",
+    [
+        ("SUVmax 8.7 (previously 5.2)", [8.7], []),
+        ("Node, SUVmax 6.8. Increased since the prior exam (previously SUVmax 5.2).", [6.8], [5.2]),
+        ("Interval decrease from SUVmax 9.1 and 2 cm.", [], [9.1]),
+        ("Compared with the prior exam, now SUVmax 9.4.", [9.4], []),
+        ("Stable (prior SUVmax 3.3). SUVmax 3.4 on image 80.", [3.4], [3.3]),
+        ("SUVmax: 6.1\nFindings: No significant interval change (prior SUVmax 6.0).", [6.1], [6.0]),
+    ],
+)
+def test_numbers_about_a_prior_exam(text: str, current: list[float], prior: list[float]) -> None:
+    assert values_of(text, "suv_max") == current
+    assert values_of(text, "suv_max", prior=True) == prior
+    assert parse_finding(text).suv_values == tuple(current)
+    assert "SUVmax [#]" in mask_numbers(text) and not re.search(r"SUVmax \d", mask_numbers(text))
 
 
 class _ExactMatch(Metric):
