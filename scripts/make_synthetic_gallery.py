@@ -74,7 +74,7 @@ def _grid_text(path: Path) -> str:
     """'4x4x4 mm, 96x72x224': voxel size and matrix, from the NIfTI header alone."""
     import nibabel as nib
 
-    image = nib.load(str(path))
+    image: Any = nib.load(str(path))
     spacing = image.header.get_zooms()[:3]
     return f"{'x'.join(f'{float(s):g}' for s in spacing)} mm, {'x'.join(map(str, image.shape))}"
 
