@@ -221,3 +221,32 @@ def test_data_synth_demo_full_into_a_folder(
     assert _tree(out) == _tree(full_one_worker)
     code, _, err = _cli(["data", "synth", "--dataset", "demo-full", "--output", str(out)], capsys)
     assert code == 2 and "already holds a dataset" in err
+
+
+def test_concurrent_first_uses_generate_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full_one_worker: Path
+) -> None:
+    import threading
+
+    monkeypatch.setenv("PETAR_BENCH_CACHE", str(tmp_path))
+    monkeypatch.setattr(synthetic, "FULL_TEST_LESIONS", SMALL_LESIONS)
+    real = synthetic.generate_full_test_dataset
+    calls: list[Path] = []
+
+    def counted(root: Path, **kwargs: object) -> object:
+        calls.append(root)
+        return real(root, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(synthetic, "generate_full_test_dataset", counted)
+    handles: list[catalog.DatasetHandle] = []
+    threads = [
+        threading.Thread(target=lambda: handles.append(catalog.ensure_demo_full()))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len(handles) == 2
+    assert handles[0].manifest == handles[1].manifest
+    assert _tree(handles[0].root) == _tree(full_one_worker)
