@@ -1,12 +1,13 @@
 """Peak memory of a run as the split grows: the synthetic `demo` test split vs `demo-full`.
 
 Each run goes through `run_benchmark` (as `petar-bench run` does) in a fresh Python process,
-so its peak RSS (getrusage) is its own. `measure` reads every lesion's PET, CT and mask;
-`constant` reads no volume; both are scored with lexical and PET metrics (no JVM). The feed
-streams lesions (a small exam cache, results appended to the store), so peak RSS should stay
-flat while the lesion count grows (49 -> 1,175 test lesions with seed 0).
+so its peak RSS (getrusage) is its own. `measure` reads every lesion's PET, CT and mask, and
+the run is scored with lexical and PET metrics (no JVM). The feed streams lesions (a small
+exam cache, results appended to the store), so peak RSS should stay flat while the lesion
+count grows (49 -> 1,175 test lesions with seed 0). Models that learn from the train split
+(`constant`, `retrieval`) cannot run on `demo-full`, which is a test split only.
 
-    python benchmarks/run_memory.py [--models measure constant] [--cache DIR] [--workers 2]
+    python benchmarks/run_memory.py [--models measure] [--cache DIR] [--workers 2]
 
 `--cache DIR` reuses (or keeps) the generated datasets, e.g. those that
 `benchmarks/synthetic_generation.py --cache DIR` made; `--workers` processes generate a
@@ -62,7 +63,7 @@ def _run(args: list[str], cache: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--models", nargs="+", default=["measure", "constant"], help="models to run"
+        "--models", nargs="+", default=["measure"], help="models that need no train split"
     )
     parser.add_argument("--cache", type=Path, help="PETAR_BENCH_CACHE folder with the datasets")
     parser.add_argument(
@@ -76,12 +77,12 @@ def main() -> None:
         for model in args.models:
             for dataset in DATASETS:
                 out = _run([CHILD, model, dataset, str(Path(tmp) / f"{model}-{dataset}")], cache)
-                rows[model, dataset] = json.loads(out.strip().splitlines()[-1])
-    for (model, dataset), row in rows.items():
-        print(
-            f"{model:>9} on {dataset:>9}: {row['lesions']:>5.0f} test lesions, "
-            f"{row['seconds']:7.1f} s, peak RSS {row['rss_kib'] / 1024:6.0f} MiB"
-        )
+                row = rows[model, dataset] = json.loads(out.strip().splitlines()[-1])
+                print(
+                    f"{model:>9} on {dataset:>9}: {row['lesions']:>5.0f} test lesions, "
+                    f"{row['seconds']:7.1f} s, peak RSS {row['rss_kib'] / 1024:6.0f} MiB",
+                    flush=True,
+                )
     for model in args.models:
         small, large = rows[model, "demo"], rows[model, "demo-full"]
         print(

@@ -59,6 +59,9 @@ GENERATOR_NAME = "petar-bench-synthetic"
 DATASET_NAME = "synthetic-demo"
 FULL_DATASET_NAME = "synthetic-demo-full"
 FULL_TEST_LESIONS = 1175  # PETARSeg-11K's test split
+# demo-full draws its patients from seed + this: no demo seed reaches it (seeds < 2**32), so
+# no demo-full patient repeats a demo patient (same key, same phantom) of any seed.
+FULL_STREAM_OFFSET = 1 << 32
 DEFAULT_PATIENTS = 44
 GRID = Grid()
 
@@ -260,16 +263,18 @@ def write_patient(root: Path, plan: PatientPlan, seed: int) -> list[LesionRecord
 def plan_full_test(seed: int = 0, n_lesions: int = FULL_TEST_LESIONS) -> list[PatientPlan]:
     """The patients of `demo-full`: a test split of exactly `n_lesions` lesions.
 
-    Patients are planned as for the demo (tracers balanced, 2-4 lesions each), all put in the
-    test split, and taken in order until the count is met; the last one keeps only the
-    lesions still needed. Cheap (no volumes)."""
+    Patients are planned as for the demo (tracers balanced, 2-4 lesions each) but from their
+    own random streams (`FULL_STREAM_OFFSET`), all put in the test split, and taken in order
+    until the count is met; the last one keeps only the lesions still needed. Cheap (no
+    volumes)."""
     if n_lesions < 1:
         raise UserError(f"n_lesions must be at least 1, got {n_lesions}")
+    streams = seed + FULL_STREAM_OFFSET
     n_patients = max(len(TRACERS), -(-n_lesions // 3))  # 3 lesions a patient on average
-    plans = plan_dataset(seed, n_patients)
+    plans = plan_dataset(streams, n_patients)
     while sum(len(p.lesions) for p in plans) < n_lesions:
         n_patients += max(1, (n_lesions - sum(len(p.lesions) for p in plans)) // 2)
-        plans = plan_dataset(seed, n_patients)
+        plans = plan_dataset(streams, n_patients)
     chosen: list[PatientPlan] = []
     count = 0
     for plan in plans:
@@ -342,8 +347,9 @@ def generate_full_test_dataset(
         f"test split only: {n_lesions} lesions of {len(plans)} patients, one exam each; "
         "tracers FDG, DOTATATE, PSMA (DCFPyL), fluciclovine; made like synthetic-demo."
     )
+    streams = seed + FULL_STREAM_OFFSET
     return _generate(
-        root, plans, seed, FULL_DATASET_NAME, description, generator, workers, progress
+        root, plans, streams, FULL_DATASET_NAME, description, generator, workers, progress
     )
 
 

@@ -13,6 +13,7 @@ from petar_bench.datasets.synthetic import (
     FULL_TEST_LESIONS,
     generate_full_test_dataset,
     generate_synthetic_dataset,
+    plan_dataset,
     plan_full_test,
 )
 from petar_bench.datasets.synthetic_build import JOURNAL_DIR
@@ -39,6 +40,15 @@ def test_plan_has_exactly_petarseg_test_size() -> None:
     assert {p.tracer for p in plans} == {"FDG", "DOTATATE", "PSMA", "fluciclovine"}
     assert plan_full_test(0) == plans  # deterministic
     assert plan_full_test(1) != plans
+
+
+def test_no_demo_full_patient_repeats_a_demo_patient() -> None:
+    # Same (seed, patient) keys would give the same phantom: a model fitted on the demo's
+    # train split would then be tested on its own training patients.
+    full = {spec for plan in plan_full_test(0) for spec in plan.lesions}
+    for seed in (0, 1):
+        demo = {spec for plan in plan_dataset(seed, 44) for spec in plan.lesions}
+        assert not demo & full
 
 
 @pytest.mark.parametrize("n_lesions", [1, 2, 7, 130])
