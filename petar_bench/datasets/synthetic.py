@@ -11,6 +11,10 @@ The same seed gives byte-identical files and manifest (every random draw comes f
 stream keyed by (seed, patient, purpose); gzip headers carry no time or name). Everything is
 labelled synthetic: the data are phantoms, not patients. Splits are by patient, stratified by
 tracer; val and test findings each use their own phrasing skeletons, which train never uses.
+
+``generate_full_test_dataset(root, seed=0)`` writes ``demo-full``: a test split only, of
+PETARSeg-11K's test size (1,175 lesions). Both take ``workers`` (processes; same bytes for any
+number) and resume an interrupted run in the same folder (see ``synthetic_build``).
 """
 
 from __future__ import annotations
