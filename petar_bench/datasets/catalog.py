@@ -93,20 +93,31 @@ def _ensure_generated(root: Path, name: str, make: Callable[[Path], None]) -> Da
                     make(staging)
                 if root.exists():  # a folder without a manifest: not a dataset of ours
                     shutil.rmtree(root)
-                os.rename(staging, root)
+                try:
+                    os.rename(staging, root)
+                except OSError:
+                    # Without a lock (see _exclusive) another process may have finished first;
+                    # its copy is identical (deterministic).
+                    if not (root / MANIFEST_NAME).is_file():
+                        raise
     return DatasetHandle(name, root, read_manifest(root))
 
 
 @contextmanager
 def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on `path` (POSIX); elsewhere no lock is taken."""
+    """Hold an exclusive advisory lock on `path` (POSIX). Where none can be taken (Windows, a
+    file system without locks) concurrent first uses may both generate: same bytes."""
     try:
         import fcntl
-    except ImportError:  # Windows: concurrent first uses may both generate (same bytes)
+    except ImportError:
         yield
         return
     with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            yield
+            return
         try:
             yield
         finally:
