@@ -25,6 +25,7 @@ DEMO_NAMES = ("demo", "synthetic-demo")
 DEMO_FULL_NAMES = ("demo-full", "synthetic-demo-full")
 DEMO_SEED = 0
 PETARSEG_ENV = "PETAR_BENCH_PETARSEG_DIR"
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,10 @@ def ensure_demo(
     """The synthetic demo dataset, generated into the cache on first use."""
     from petar_bench.datasets.synthetic import generate_synthetic_dataset
 
-    def make(staging: Path) -> None:
-        generate_synthetic_dataset(staging, seed=seed, progress=progress, workers=workers)
+    def make(staging: Path, report: Progress) -> None:
+        generate_synthetic_dataset(staging, seed=seed, progress=report, workers=workers)
 
-    return _ensure_generated(demo_root(seed), "synthetic-demo", make)
+    return _ensure_generated(demo_root(seed), "synthetic-demo", make, progress)
 
 
 def ensure_demo_full(
@@ -65,24 +66,30 @@ def ensure_demo_full(
     into the cache on first use; `workers` processes render patients in parallel."""
     from petar_bench.datasets import synthetic
 
-    def make(staging: Path) -> None:
+    def make(staging: Path, report: Progress) -> None:
         synthetic.generate_full_test_dataset(
             staging,
             seed=seed,
-            progress=progress,
+            progress=report,
             workers=workers,
             n_lesions=synthetic.FULL_TEST_LESIONS,
         )
 
-    return _ensure_generated(demo_full_root(seed), "synthetic-demo-full", make)
+    return _ensure_generated(demo_full_root(seed), "synthetic-demo-full", make, progress)
 
 
-def _ensure_generated(root: Path, name: str, make: Callable[[Path], None]) -> DatasetHandle:
+def _ensure_generated(
+    root: Path,
+    name: str,
+    make: Callable[[Path, Progress], None],
+    progress: Progress | None,
+) -> DatasetHandle:
     """`root`'s dataset, made by `make` into a staging sibling renamed into place at the end.
 
     An interrupted generation never leaves a half dataset that looks complete, and the next
     call resumes it (the staging folder keeps the finished patients). A lock makes a second
-    process wait for the first instead of generating the same files beside it.
+    process wait for the first instead of generating the same files beside it. Without a
+    `progress` callback, a bar on a terminal's stderr says what the wait is for.
     """
     if not (root / MANIFEST_NAME).is_file():
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +97,8 @@ def _ensure_generated(root: Path, name: str, make: Callable[[Path], None]) -> Da
             if not (root / MANIFEST_NAME).is_file():
                 staging = root.parent / f".{root.name}.partial"
                 if not (staging / MANIFEST_NAME).is_file():
-                    make(staging)
+                    with _first_use_progress(name, progress) as report:
+                        make(staging, report)
                 if root.exists():  # a folder without a manifest: not a dataset of ours
                     shutil.rmtree(root)
                 try:
@@ -101,6 +109,21 @@ def _ensure_generated(root: Path, name: str, make: Callable[[Path], None]) -> Da
                     if not (root / MANIFEST_NAME).is_file():
                         raise
     return DatasetHandle(name, root, read_manifest(root))
+
+
+@contextmanager
+def _first_use_progress(name: str, progress: Progress | None) -> Iterator[Progress]:
+    """`progress`, or a bar on stderr (drawn only on a terminal outside CI)."""
+    if progress is not None:
+        yield progress
+        return
+    from rich.console import Console
+
+    from petar_bench.console import progress_callback
+
+    label = f"making {name} (first use, then cached)"
+    with progress_callback(Console(stderr=True), label) as bar:
+        yield bar
 
 
 @contextmanager
