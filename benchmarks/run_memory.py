@@ -1,20 +1,25 @@
-"""Peak memory of a run as the split grows: the synthetic demo (44 patients) vs a larger one.
+"""Peak memory of a run as the split grows: the synthetic `demo` test split vs `demo-full`.
 
-Each run (`measure` model, which reads every lesion's PET, CT and mask; lexical and PET
-metrics; no JVM) is a fresh Python process, so its peak RSS (getrusage) is its own. The feed
-streams lesions (an exam cache of 2 exams, results appended to the store), so peak RSS should
-stay flat while the lesion count grows.
+Each run goes through `run_benchmark` (as `petar-bench run` does) in a fresh Python process,
+so its peak RSS (getrusage) is its own. `measure` reads every lesion's PET, CT and mask, and
+the run is scored with lexical and PET metrics (no JVM). The feed streams lesions (a small
+exam cache, results appended to the store), so peak RSS should stay flat while the lesion
+count grows (49 -> 1,175 test lesions with seed 0). Models that learn from the train split
+(`constant`, `retrieval`) cannot run on `demo-full`, which is a test split only.
 
-    python benchmarks/run_memory.py [--patients 44 88]
+    python benchmarks/run_memory.py [--models measure] [--cache DIR] [--workers 2]
 
-Prints lesions, seconds and peak RSS per size, and the ratio of peak RSS against the ratio
-of lesions.
+`--cache DIR` reuses (or keeps) the generated datasets, e.g. those that
+`benchmarks/synthetic_generation.py --cache DIR` made; `--workers` processes generate a
+missing `demo-full`. Prints lesions, seconds and peak RSS per run, and the ratio of peak RSS
+against the ratio of lesions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +33,7 @@ from rich.console import Console
 from petar_bench.engine import RunRequest, run_benchmark
 start = time.perf_counter()
 result = run_benchmark(
-    RunRequest(model="measure", dataset=sys.argv[1], output_dir=Path(sys.argv[2]),
+    RunRequest(model=sys.argv[1], dataset=sys.argv[2], output_dir=Path(sys.argv[3]),
                metrics=("bleu4", "rouge_l", "cider", "pet_region_acc", "pet_suvmax_fidelity")),
     console=Console(file=StringIO()), quiet=True,
 )
@@ -39,44 +44,51 @@ print(json.dumps({"lesions": result.n_samples, "seconds": seconds, "rss_kib": rs
 
 MAKE = """
 import sys
-from pathlib import Path
-from petar_bench.datasets.synthetic import generate_synthetic_dataset
-generate_synthetic_dataset(Path(sys.argv[1]), seed=0, n_patients=int(sys.argv[2]))
+from petar_bench.datasets import catalog
+catalog.ensure_demo()
+catalog.ensure_demo_full(workers=int(sys.argv[1]))
 """
+
+DATASETS = ("demo", "demo-full")
+
+
+def _run(args: list[str], cache: Path) -> str:
+    env = {**os.environ, "PETAR_BENCH_CACHE": str(cache), "CI": "true"}
+    out = subprocess.run([sys.executable, "-c", *args], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        sys.exit(f"{args[1:]} failed:\n{out.stderr.strip()}")
+    return out.stdout
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--patients",
-        type=int,
-        nargs=2,
-        default=[44, 88],
-        help="patients of the small and the large dataset",
+        "--models", nargs="+", default=["measure"], help="models that need no train split"
+    )
+    parser.add_argument("--cache", type=Path, help="PETAR_BENCH_CACHE folder with the datasets")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes generating a missing demo-full"
     )
     args = parser.parse_args()
-    rows = []
+    rows: dict[tuple[str, str], dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for patients in args.patients:
-            root = Path(tmp) / f"ds{patients}"
-            subprocess.run([sys.executable, "-c", MAKE, str(root), str(patients)], check=True)
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, str(root), str(Path(tmp) / f"run{patients}")],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    for patients, row in zip(args.patients, rows, strict=True):
+        cache = args.cache or Path(tmp)
+        _run([MAKE, str(args.workers)], cache)
+        for model in args.models:
+            for dataset in DATASETS:
+                out = _run([CHILD, model, dataset, str(Path(tmp) / f"{model}-{dataset}")], cache)
+                row = rows[model, dataset] = json.loads(out.strip().splitlines()[-1])
+                print(
+                    f"{model:>9} on {dataset:>9}: {row['lesions']:>5.0f} test lesions, "
+                    f"{row['seconds']:7.1f} s, peak RSS {row['rss_kib'] / 1024:6.0f} MiB",
+                    flush=True,
+                )
+    for model in args.models:
+        small, large = rows[model, "demo"], rows[model, "demo-full"]
         print(
-            f"{patients:>4} patients: {row['lesions']:>4} test lesions, {row['seconds']:6.1f} s, "
-            f"peak RSS {row['rss_kib'] / 1024:6.0f} MiB"
+            f"{model}: lesions x{large['lesions'] / small['lesions']:.2f}, "
+            f"peak RSS x{large['rss_kib'] / small['rss_kib']:.2f}"
         )
-    small, large = rows
-    print(
-        f"lesions x{large['lesions'] / small['lesions']:.2f}, "
-        f"peak RSS x{large['rss_kib'] / small['rss_kib']:.2f}"
-    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ N_TRIALS_RANGE = (1, 10_000_000)
 NUM_WORKERS_RANGE = (0, 256)
 #: Import worker processes (each holds one exam in memory).
 IMPORT_WORKERS_RANGE = (1, 64)
+#: Synthetic-data worker processes (each renders one patient at a time).
+GENERATE_WORKERS_RANGE = (1, 64)
 #: How many patients, samples or lines a command is asked for.
 COUNT_RANGE = (1, 10_000_000)
 #: How many most-changed samples `check` shows per metric.

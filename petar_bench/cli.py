@@ -370,14 +370,20 @@ app.add_typer(reader_study_app, name="reader-study")
 @data_app.command("synth")
 def data_synth(
     output: Annotated[
-        Path | None, typer.Option(help="Directory to write (default: the demo cache).")
+        Path | None, typer.Option(help="Directory to write (default: the dataset's cache).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Generator seed (the demo uses 0).")] = 0,
+    dataset: Annotated[
+        str, typer.Option(help="'demo' or 'demo-full' (test split only, 1,175 lesions).")
+    ] = "demo",
+    workers: Annotated[
+        int, typer.Option(help="Worker processes rendering patients (same bytes for any number).")
+    ] = 1,
 ) -> None:
     """Generate the synthetic PET/CT dataset deterministically from a seed."""
     from petar_bench.commands.data import synth
 
-    synth(output=output, seed=seed, console=console)
+    synth(output=output, seed=seed, console=console, dataset=dataset, workers=workers)
 
 
 @data_app.command("verify")

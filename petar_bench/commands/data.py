@@ -9,7 +9,7 @@ from rich.console import Console
 
 from petar_bench.bounds import check_seed
 from petar_bench.console import progress_callback
-from petar_bench.errors import UserError
+from petar_bench.errors import UserError, did_you_mean
 from petar_bench.fileio import ensure_output_dir
 
 if TYPE_CHECKING:
@@ -17,32 +17,78 @@ if TYPE_CHECKING:
     from petar_bench.volumes.checks import Problem
 
 
-def synth(*, output: Path | None, seed: int, console: Console) -> Path:
-    """Generate the synthetic dataset into `output` (default: the demo cache for this seed)."""
-    from petar_bench.datasets.catalog import demo_root, ensure_demo
-    from petar_bench.datasets.synthetic import generate_synthetic_dataset
+#: The synthetic datasets `data synth --dataset` makes.
+SYNTH_DATASETS = ("demo", "demo-full")
+
+
+def synth(
+    *,
+    output: Path | None,
+    seed: int,
+    console: Console,
+    dataset: str = "demo",
+    workers: int = 1,
+) -> Path:
+    """Generate a synthetic dataset into `output` (default: its cache folder for this seed).
+
+    A rerun into an output folder left by an interrupted run (no manifest yet) resumes it."""
+    from petar_bench.datasets import catalog, synthetic, synthetic_build
 
     check_seed(seed)
+    synthetic_build.check_workers(workers)
+    if dataset not in SYNTH_DATASETS:
+        raise UserError(
+            f"--dataset must be one of {', '.join(SYNTH_DATASETS)}, not {dataset!r}"
+            + did_you_mean(dataset, list(SYNTH_DATASETS))
+        )
+    full = dataset == "demo-full"
     if output is not None:
         ensure_output_dir(output, what="output folder")
-    with progress_callback(console, "generating synthetic PET/CT") as progress:
+        _check_synth_output(output)
+    with progress_callback(console, f"generating synthetic PET/CT ({dataset})") as progress:
         if output is None:
-            handle = ensure_demo(seed=seed, progress=progress)
+            ensure = catalog.ensure_demo_full if full else catalog.ensure_demo
+            handle = ensure(seed=seed, progress=progress, workers=workers)
             root, manifest = handle.root, handle.manifest
         else:
-            if output.exists() and any(output.iterdir()):
-                raise UserError(f"{str(output)!r} is not empty; choose a new or empty directory")
             root = output
-            manifest = generate_synthetic_dataset(root, seed=seed, progress=progress)
+            if full:
+                manifest = synthetic.generate_full_test_dataset(
+                    root,
+                    seed=seed,
+                    progress=progress,
+                    workers=workers,
+                    n_lesions=synthetic.FULL_TEST_LESIONS,
+                )
+            else:
+                manifest = synthetic.generate_synthetic_dataset(
+                    root, seed=seed, progress=progress, workers=workers
+                )
     counts = {
         s: len([r for r in manifest.records if r.split == s]) for s in ("train", "val", "test")
     }
+    default_root = catalog.demo_full_root(seed) if full else catalog.demo_root(seed)
     console.print(
-        f"SYNTHETIC dataset (seed {seed}) at {root} (default demo root: {demo_root(seed)})\n"
+        f"SYNTHETIC dataset {manifest.dataset!r} (seed {seed}) at {root} "
+        f"(default root: {default_root})\n"
         f"lesions: train {counts['train']}, val {counts['val']}, test {counts['test']}; "
         f"test fingerprint {manifest.split_fingerprints.get('test', '?')}"
     )
     return root
+
+
+def _check_synth_output(output: Path) -> None:
+    """A new or empty folder, or one an interrupted `data synth` left (resumed)."""
+    from petar_bench.datasets.synthetic_build import has_journal
+    from petar_bench.records import MANIFEST_NAME
+
+    if (output / MANIFEST_NAME).exists():
+        raise UserError(
+            f"{str(output)!r} already holds a dataset (manifest.json); choose a new or empty "
+            "directory"
+        )
+    if any(output.iterdir()) and not has_journal(output):
+        raise UserError(f"{str(output)!r} is not empty; choose a new or empty directory")
 
 
 def verify(dataset: str, *, console: Console, seal: bool = False) -> None:
