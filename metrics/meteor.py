@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from petar_bench.errors import UserError
 from petar_bench.metrics._coco import COMPAT, TOKENIZER_FIELD, coco_tokens
 from petar_bench.metrics._java import LineProcess, LineProcessError, java_executable
 from petar_bench.metrics._signature import build_signature
@@ -202,21 +203,37 @@ def meteor_scores(stats: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
 
 
+BACKENDS = ("native", "jar")
+
+
 class Meteor(ColumnSumMetric):
-    """METEOR 1.5 via the pycocoevalcap jar; statistics pooled over the corpus."""
+    """METEOR 1.5 as pycocoevalcap runs it; statistics pooled over the corpus.
+
+    `backend="native"` (default) computes the jar's statistics in Python (`_meteor_native`,
+    proven equal to the jar on the test corpus); `backend="jar"` asks the jar itself (Java).
+    """
 
     id = "meteor"
     higher_is_better = True
-    description = "METEOR 1.5 (jar of pycocoevalcap, -l en -norm), PTB tokens, pooled"
-    requires = ("java",)
+    description = "METEOR 1.5 (pycocoevalcap's, -l en -norm), PTB tokens, pooled"
 
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, prestart: bool = True) -> None:
-        """`prestart` launches the JVM now (if Java and the jar are there), so that its
-        ~8 s of loading overlaps tokenisation and the other metrics; nothing waits for it."""
+    def __init__(
+        self, timeout_s: float = DEFAULT_TIMEOUT_S, prestart: bool = True, backend: str = "native"
+    ) -> None:
+        """`backend`: "native" or "jar". With the jar, `prestart` launches the JVM now (if
+        Java and the jar are there), so that its ~8 s of loading overlaps tokenisation and the
+        other metrics; nothing waits for it. `timeout_s` bounds each of the jar's answers."""
+        if backend not in BACKENDS:
+            raise UserError(f"meteor: backend {backend!r} is not one of {', '.join(BACKENDS)}")
+        self.backend = backend
         self.timeout_s = float(timeout_s)
-        if prestart:
+        if prestart and backend == "jar":
             with contextlib.suppress(MetricUnavailable, LineProcessError):
                 _get_process(self.timeout_s)  # a failure is reported by statistics()
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return ("java",) if self.backend == "jar" else ()
 
     def signature(self) -> str:
         return build_signature(
@@ -230,13 +247,19 @@ class Meteor(ColumnSumMetric):
             ("weights", ",".join(str(w) for w in MODULE_WEIGHTS)),
             ("avg", "corpus-pooled"),
             ("nrefs", 1),
+            ("backend", self.backend),
         )
 
     def statistics(
         self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
     ) -> SampleStats:
         pred_tok, ref_tok = coco_tokens(predictions, references)
-        raw = segment_stats(pred_tok, [[r] for r in ref_tok], self.timeout_s)
+        if self.backend == "jar":
+            raw = segment_stats(pred_tok, [[r] for r in ref_tok], self.timeout_s)
+        else:
+            from petar_bench.metrics import _meteor_native
+
+            raw = _meteor_native.segment_stats(pred_tok, [[r] for r in ref_tok])
         return SampleStats(values=with_pooled_chunks(raw), extras={"columns": list(COLUMNS)})
 
     def score_sums(self, sums: np.ndarray) -> np.ndarray:
