@@ -79,19 +79,38 @@ def nonbreaking_prefixes() -> dict[str, int]:
     return out
 
 
+class SynonymTables:
+    """WordNet synsets per word and base forms per inflected form, as the jar loads them; a
+    word's synset line is parsed only when the word is looked up (147,000 entries)."""
+
+    def __init__(self, synsets: str, exceptions: str) -> None:
+        lines = java_lines(synsets)
+        # Later entries of a word replace earlier ones (Hashtable.put).
+        self._raw = dict(zip(lines[0::2], lines[1::2], strict=False))
+        self._parsed: dict[str, frozenset[int]] = {}
+        self.bases: dict[str, list[str]] = {}
+        lines = java_lines(exceptions)
+        for k in range(0, len(lines) - 1, 2):
+            for form in split_words(lines[k + 1]):
+                self.bases.setdefault(form, []).append(lines[k])
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._raw
+
+    def synsets(self, word: str) -> frozenset[int]:
+        found = self._parsed.get(word)
+        if found is None:
+            raw = self._raw.get(word)
+            found = frozenset(int(t) for t in split_words(raw)) if raw else frozenset()
+            self._parsed[word] = found
+        return found
+
+
 @functools.lru_cache(maxsize=1)
-def synonym_tables() -> tuple[dict[str, frozenset[int]], dict[str, list[str]]]:
-    """(word -> WordNet synset ids, inflected form -> base forms) from the jar."""
-    synsets: dict[str, frozenset[int]] = {}
-    lines = java_lines(_jar_text("synonym/english.synsets"))
-    for k in range(0, len(lines) - 1, 2):
-        synsets[lines[k]] = frozenset(int(t) for t in split_words(lines[k + 1]))
-    bases: dict[str, list[str]] = {}
-    lines = java_lines(_jar_text("synonym/english.exceptions"))
-    for k in range(0, len(lines) - 1, 2):
-        for form in split_words(lines[k + 1]):
-            bases.setdefault(form, []).append(lines[k])
-    return synsets, bases
+def synonym_tables() -> SynonymTables:
+    return SynonymTables(
+        _jar_text("synonym/english.synsets"), _jar_text("synonym/english.exceptions")
+    )
 
 
 def paraphrase_file() -> Path:
@@ -159,6 +178,7 @@ class ParaphraseIndex:
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._cache: dict[str, tuple[bool, tuple[str, ...]]] = {}
+        self._entries: dict[str, tuple[bool, tuple[tuple[str, str, int], ...]]] = {}
 
     def state(self, phrase: str) -> tuple[bool, tuple[str, ...]]:
         """(phrase is a trie state, paraphrases emitted there in table order)."""
@@ -172,6 +192,16 @@ class ParaphraseIndex:
             else:
                 found = (True, tuple(row[0].split("\n")))
             self._cache[phrase] = found
+        return found
+
+    def entries(self, phrase: str) -> tuple[bool, tuple[tuple[str, str, int], ...]]:
+        """`state`, with each paraphrase as (first word, paraphrase, number of words)."""
+        found = self._entries.get(phrase)
+        if found is None:
+            exists, emits = self.state(phrase)
+            found = (exists, tuple((e.split(" ", 1)[0], e, e.count(" ") + 1 if e else 0)
+                                   for e in emits))  # fmt: skip
+            self._entries[phrase] = found
         return found
 
 
