@@ -28,7 +28,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -210,32 +209,29 @@ def synset_ids(word: str) -> frozenset[int]:
 
 
 # --- matching ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
 class Match:
-    start: int  # reference side
-    length: int
-    match_start: int  # hypothesis side
-    match_length: int
-    module: int
-    mask2: int  # reference words used, as bits
-    mask1: int  # hypothesis words used
-    add1: int  # what the aligner adds to its integer counts
-    add2: int
+    """One candidate: reference words [start, start+length) with hypothesis words
+    [match_start, match_start+match_length), found by `module`."""
+
+    __slots__ = ("add1", "add2", "length", "mask1", "mask2", "match_length", "match_start",
+                 "module", "start")  # fmt: skip
+
+    def __init__(
+        self, module: int, start: int, length: int, match_start: int, match_length: int
+    ) -> None:
+        self.module = module
+        self.start = start
+        self.length = length
+        self.match_start = match_start
+        self.match_length = match_length
+        self.mask2 = ((1 << length) - 1) << start  # reference words used, as bits
+        self.mask1 = ((1 << match_length) - 1) << match_start  # hypothesis words used
+        w = ALIGN_WEIGHTS[module]
+        self.add1 = int(match_length * w)  # what the aligner adds to its integer counts
+        self.add2 = int(length * w)
 
 
-def _match(module: int, start: int, length: int, match_start: int, match_length: int) -> Match:
-    w = ALIGN_WEIGHTS[module]
-    return Match(
-        start,
-        length,
-        match_start,
-        match_length,
-        module,
-        ((1 << length) - 1) << start,
-        ((1 << match_length) - 1) << match_start,
-        int(match_length * w),
-        int(length * w),
-    )
+_match = Match
 
 
 def _paraphrase_matches(
@@ -317,92 +313,100 @@ def candidate_matches(
 
 
 # --- alignment search -------------------------------------------------------------------
-class _Path:
-    __slots__ = ("chunks", "distance", "idx", "last_end", "m1", "m2", "matches", "used1", "used2")
+#: Matches a path chose, newest first: (match, rest) or None.
+_Chosen = tuple[Match, "_Chosen"] | None
 
-    def __init__(self, matches: list[Match | None], used1: int, used2: int) -> None:
-        self.matches = matches
+
+class _Path:
+    """A partial alignment. Only the matches it chose are kept (as a linked list); the ones
+    fixed up front live in the initial path's list, shared by all paths."""
+
+    __slots__ = ("chosen", "chunks", "distance", "idx", "last_end", "m1", "m2", "used1", "used2")
+
+    def __init__(self, used1: int, used2: int) -> None:
+        self.chosen: _Chosen = None
         self.used1 = used1
         self.used2 = used2
         self.m1 = self.m2 = self.chunks = self.idx = self.distance = 0
         self.last_end = -1
-
-    def copy(self) -> _Path:
-        new = _Path.__new__(_Path)
-        new.matches = self.matches.copy()
-        new.used1, new.used2 = self.used1, self.used2
-        new.m1, new.m2, new.chunks = self.m1, self.m2, self.chunks
-        new.idx, new.distance, new.last_end = self.idx, self.distance, self.last_end
-        return new
-
-    def take(self, m: Match) -> None:
-        self.m1 += m.add1
-        self.m2 += m.add2
-        if self.last_end != -1 and m.match_start != self.last_end:
-            self.chunks += 1
-        self.idx = m.start + m.length
-        self.last_end = m.match_start + m.match_length
 
 
 def _rank(p: _Path) -> tuple[int, int, int]:
     return (-(p.m1 + p.m2), p.chunks, p.distance)
 
 
-def _initial_path(matches: list[list[Match]], n1: int) -> _Path:
+def _initial_matches(matches: list[list[Match]], n1: int) -> list[Match | None]:
     """Every match that is the only candidate for all of its words, fixed up front."""
     cover1 = [0] * n1
     cover2 = [0] * len(matches)
     for options in matches:
         for m in options:
-            for k in range(m.match_length):
-                cover1[m.match_start + k] += 1
-            for k in range(m.length):
-                cover2[m.start + k] += 1
-    path = _Path([None] * len(matches), 0, 0)
+            for k in range(m.match_start, m.match_start + m.match_length):
+                cover1[k] += 1
+            for k in range(m.start, m.start + m.length):
+                cover2[k] += 1
+    fixed: list[Match | None] = [None] * len(matches)
     for i, options in enumerate(matches):
         if len(options) != 1:
             continue
         m = options[0]
-        if all(cover2[i + k] == 1 for k in range(m.length)) and all(
-            cover1[m.match_start + k] == 1 for k in range(m.match_length)
+        if all(cover2[k] == 1 for k in range(i, i + m.length)) and all(
+            cover1[k] == 1 for k in range(m.match_start, m.match_start + m.match_length)
         ):
-            path.matches[i] = m
-            path.used2 |= ((1 << m.length) - 1) << i
-            path.used1 |= m.mask1
-    return path
+            fixed[i] = m
+    return fixed
 
 
 def resolve(matches: list[list[Match]], n1: int, beam: int = BEAM_SIZE) -> list[Match | None]:
     """The beam search of Aligner.resolve; returns the best path's match per position."""
     n2 = len(matches)
-    next_paths = [_initial_path(matches, n1)]
+    fixed = _initial_matches(matches, n1)
+    used1 = used2 = 0
+    for i, m in enumerate(fixed):
+        if m is not None:
+            used1 |= m.mask1
+            used2 |= ((1 << m.length) - 1) << i
+    next_paths = [_Path(used1, used2)]
     for current in range(n2 + 1):
-        paths = sorted(next_paths, key=_rank)
+        paths = sorted(next_paths, key=_rank) if len(next_paths) > 1 else next_paths
         next_paths = []
+        bit = 1 << current
         for path in paths[:beam]:
             if current == n2:
                 if path.last_end != -1:
                     path.chunks += 1
                 next_paths.append(path)
                 continue
-            if path.used2 >> current & 1:
+            if path.used2 & bit:
                 if current < path.idx:
                     next_paths.append(path)
                 else:
-                    fixed = path.matches[path.idx]
-                    if fixed is not None:
-                        path.take(fixed)
-                        path.distance += abs(fixed.start - fixed.match_start)
+                    m = fixed[path.idx]  # positions past idx hold only fixed matches
+                    if m is not None:
+                        path.m1 += m.add1
+                        path.m2 += m.add2
+                        if path.last_end != -1 and m.match_start != path.last_end:
+                            path.chunks += 1
+                        path.idx = m.start + m.length
+                        path.last_end = m.match_start + m.match_length
+                        path.distance += abs(m.start - m.match_start)
                         next_paths.append(path)
                 continue
             for m in matches[current]:
                 if path.used1 & m.mask1 or path.used2 & m.mask2:
                     continue
-                new = path.copy()
-                new.used1 |= m.mask1
-                new.used2 |= m.mask2
-                new.matches[current] = m
-                new.take(m)
+                new = _Path.__new__(_Path)
+                new.chosen = (m, path.chosen)
+                new.used1 = path.used1 | m.mask1
+                new.used2 = path.used2 | m.mask2
+                new.m1 = path.m1 + m.add1
+                new.m2 = path.m2 + m.add2
+                new.chunks = path.chunks
+                if path.last_end != -1 and m.match_start != path.last_end:
+                    new.chunks += 1
+                new.idx = m.start + m.length
+                new.last_end = m.match_start + m.match_length
+                new.distance = path.distance
                 path.distance += abs(m.start - m.match_start)  # sic: the parent's
                 next_paths.append(new)
             if path.last_end != -1:
@@ -412,7 +416,13 @@ def resolve(matches: list[list[Match]], n1: int, beam: int = BEAM_SIZE) -> list[
             next_paths.append(path)
         if not next_paths:
             next_paths.append(paths[0])
-    return min(next_paths, key=_rank).matches if len(next_paths) > 1 else next_paths[0].matches
+    best = min(next_paths, key=_rank)
+    alignment = fixed.copy()
+    chosen = best.chosen
+    while chosen is not None:
+        m, chosen = chosen
+        alignment[m.start] = m
+    return alignment
 
 
 def _chunks(alignment: list[Match | None]) -> int:
