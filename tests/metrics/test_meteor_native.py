@@ -164,3 +164,18 @@ def test_paraphrase_index_keeps_the_tables_order_and_prefix_states(tmp_path: Pat
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically
     with sqlite3.connect(tmp_path / "index.db") as db:
         assert db.execute("SELECT count(*) FROM state").fetchone() == (2,)
+
+
+def test_unwritable_cache_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from petar_bench.metrics.errors import MetricUnavailable
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setattr(D, "index_path", lambda: blocker / "meteor" / "index.db")
+    D.paraphrase_index.cache_clear()
+    try:
+        with pytest.raises(MetricUnavailable, match="PETAR_BENCH_CACHE") as info:
+            D.paraphrase_index()
+        assert "\n" not in str(info.value)
+    finally:
+        D.paraphrase_index.cache_clear()
