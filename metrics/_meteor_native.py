@@ -231,9 +231,6 @@ class Match:
         self.add2 = int(length * w)
 
 
-_match = Match
-
-
 def _paraphrase_matches(
     source: Sequence[str], target: Sequence[str], index: data.ParaphraseIndex
 ) -> list[list[tuple[int, int, int]]]:
@@ -286,14 +283,14 @@ def candidate_matches(
     by_key = _positions(keys1)
     for j, k2 in enumerate(keys2):
         for i in by_key.get(k2, ()):
-            matches[j].append(_match(0, j, 1, i, 1))
+            matches[j].append(Match(0, j, 1, i, 1))
     if len(test) == len(ref) and keys1 == keys2:
         return matches
     by_stem = _positions([stem_key(w) for w in test])
     for j, w in enumerate(ref):
         for i in by_stem.get(stem_key(w), ()):
             if keys1[i] != keys2[j]:
-                matches[j].append(_match(1, j, 1, i, 1))
+                matches[j].append(Match(1, j, 1, i, 1))
     syn1 = [(i, s) for i, s in enumerate(synset_ids(w) for w in test) if s]
     for j, w in enumerate(ref):
         y2 = synset_ids(w)
@@ -301,14 +298,14 @@ def candidate_matches(
             continue
         for i, y1 in syn1:
             if keys1[i] != keys2[j] and not y1.isdisjoint(y2):
-                matches[j].append(_match(2, j, 1, i, 1))
+                matches[j].append(Match(2, j, 1, i, 1))
     if paraphrases is not None:
         for j, found in enumerate(_paraphrase_matches(ref, test, paraphrases)):
             for length, i, n in found:
-                matches[j].append(_match(3, j, length, i, n))
+                matches[j].append(Match(3, j, length, i, n))
         for i, found in enumerate(_paraphrase_matches(test, ref, paraphrases)):
             for length, j, n in found:
-                matches[j].append(_match(3, j, n, i, length))
+                matches[j].append(Match(3, j, n, i, length))
     return matches
 
 
