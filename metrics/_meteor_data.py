@@ -177,6 +177,7 @@ class ParaphraseIndex:
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._db_lock = threading.Lock()  # one connection, shared by threads
         self._cache: dict[str, tuple[bool, tuple[str, ...]]] = {}
         self._entries: dict[str, tuple[bool, tuple[tuple[str, str, int], ...]]] = {}
 
@@ -184,7 +185,9 @@ class ParaphraseIndex:
         """(phrase is a trie state, paraphrases emitted there in table order)."""
         found = self._cache.get(phrase)
         if found is None:
-            row = self._db.execute("SELECT emits FROM state WHERE phrase = ?", (phrase,)).fetchone()
+            with self._db_lock:
+                query = "SELECT emits FROM state WHERE phrase = ?"
+                row = self._db.execute(query, (phrase,)).fetchone()
             if row is None:
                 found = (False, ())
             elif row[0] is None:
