@@ -1,21 +1,23 @@
-"""METEOR 1.5 (the COCO caption evaluation's), through one managed Java process per run.
+"""METEOR 1.5 (the COCO caption evaluation's): natively in Python, or through the jar.
 
-The jar is the one inside the installed pycocoevalcap package (`meteor/meteor-1.5.jar`,
-WordNet synonyms and the English paraphrase table included), run as pycocoevalcap runs it:
-`-stdio -l en -norm` with a 2 GB heap, on PTB-tokenised text. For each pair we ask the jar
-for METEOR's sufficient statistics (`SCORE ||| reference ||| hypothesis` answers 23
-numbers: lengths, function words, matches per module and word class, chunks, word
-matches; we append the chunks that count when pooling). Per-sample and corpus scores are
-computed here from those statistics with the jar's formula and English parameters (alpha
-0.85, beta 0.2, gamma 0.6, delta 0.75; module weights exact 1.0, stem 0.6, synonym 0.8,
-paraphrase 0.6). The corpus score pools the
-statistics over samples (METEOR's `EVAL`), so it is not the mean of per-sample scores;
-the tests check both against the jar's own `EVAL` answers.
+The default backend, "native" (`_meteor_native.py`), computes the jar's 23 statistics in
+Python from the jar's own data files; they equal the jar's on every string the tests use.
+The "jar" backend asks the jar itself: the one inside the installed pycocoevalcap package
+(`meteor/meteor-1.5.jar`, WordNet synonyms and the English paraphrase table included), run
+as pycocoevalcap runs it: `-stdio -l en -norm` with a 2 GB heap, on PTB-tokenised text. For
+each pair we ask the jar for METEOR's sufficient statistics (`SCORE ||| reference |||
+hypothesis` answers 23 numbers: lengths, function words, matches per module and word class,
+chunks, word matches; we append the chunks that count when pooling). Per-sample and corpus
+scores are computed here from those statistics with the jar's formula and English
+parameters (alpha 0.85, beta 0.2, gamma 0.6, delta 0.75; module weights exact 1.0, stem 0.6,
+synonym 0.8, paraphrase 0.6). The corpus score pools the statistics over samples (METEOR's
+`EVAL`), so it is not the mean of per-sample scores; the tests check both against the jar's
+own `EVAL` answers.
 
-One JVM (~8 s to load the paraphrase table) is started when the metric is created (or on
-first use) and reused for the rest of the process; it is closed at interpreter exit. Lines
-are sent in one batch by a writer thread, stderr is drained, and each answer has a timeout
-(see _java.py).
+With the jar backend, one JVM (~8 s to load the paraphrase table) is started when the
+metric is created (or on first use) and reused for the rest of the process; it is closed at
+interpreter exit. Lines are sent in one batch by a writer thread, stderr is drained, and
+each answer has a timeout (see _java.py).
 """
 
 from __future__ import annotations
