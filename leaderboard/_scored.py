@@ -98,11 +98,14 @@ def entry_metrics(
 
 
 def metric_identity(signature: str) -> str:
-    """The part of a signature that fixes the metric's values: everything but the CI tag.
+    """The part of a signature that fixes the metric's values: everything but the CI tag and
+    the backend.
 
     score_texts appends '|ci:boot-patient-1000-seed12345[-fixed-df]' to each signature; the
     resampling settings change the CI, not the statistics, so two runs that differ only there
-    may still be compared and share a board.
+    may still be compared and share a board. `backend:` names which of two implementations
+    tested equal produced the values (METEOR's native code or its jar), so it does not
+    separate scores either.
     """
     parts = signature.split("|")
-    return "|".join(p for p in parts if not p.startswith("ci:"))
+    return "|".join(p for p in parts if not p.startswith(("ci:", "backend:")))

@@ -73,9 +73,13 @@ _TEXT: tuple[MetricSpec, ...] = (
     MetricSpec("bleu4", "bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
     MetricSpec("rouge_l", "rouge:RougeL", "ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)"),
     MetricSpec("cider", "cider:CiderD", "CIDEr-D, DF from the evaluated set (pycocoevalcap)"),
-    # options: timeout_s (per answer line, default 120), prestart (default True)
+    # options: backend ("native", default, or "jar"); with the jar: timeout_s (per answer
+    # line, default 120), prestart (default True)
     MetricSpec(
-        "meteor", "meteor:Meteor", "METEOR 1.5, pooled (pycocoevalcap's jar)", needs=("java",)
+        "meteor",
+        "meteor:Meteor",
+        "METEOR 1.5, pooled (pycocoevalcap's jar's, computed natively)",
+        needs=("pycocoevalcap",),
     ),
     # embedding; options: model, layer, idf, rescale, baseline_path, batch_size, device
     MetricSpec(

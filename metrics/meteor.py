@@ -1,21 +1,23 @@
-"""METEOR 1.5 (the COCO caption evaluation's), through one managed Java process per run.
+"""METEOR 1.5 (the COCO caption evaluation's): natively in Python, or through the jar.
 
-The jar is the one inside the installed pycocoevalcap package (`meteor/meteor-1.5.jar`,
-WordNet synonyms and the English paraphrase table included), run as pycocoevalcap runs it:
-`-stdio -l en -norm` with a 2 GB heap, on PTB-tokenised text. For each pair we ask the jar
-for METEOR's sufficient statistics (`SCORE ||| reference ||| hypothesis` answers 23
-numbers: lengths, function words, matches per module and word class, chunks, word
-matches; we append the chunks that count when pooling). Per-sample and corpus scores are
-computed here from those statistics with the jar's formula and English parameters (alpha
-0.85, beta 0.2, gamma 0.6, delta 0.75; module weights exact 1.0, stem 0.6, synonym 0.8,
-paraphrase 0.6). The corpus score pools the
-statistics over samples (METEOR's `EVAL`), so it is not the mean of per-sample scores;
-the tests check both against the jar's own `EVAL` answers.
+The default backend, "native" (`_meteor_native.py`), computes the jar's 23 statistics in
+Python from the jar's own data files; they equal the jar's on every string the tests use.
+The "jar" backend asks the jar itself: the one inside the installed pycocoevalcap package
+(`meteor/meteor-1.5.jar`, WordNet synonyms and the English paraphrase table included), run
+as pycocoevalcap runs it: `-stdio -l en -norm` with a 2 GB heap, on PTB-tokenised text. For
+each pair we ask the jar for METEOR's sufficient statistics (`SCORE ||| reference |||
+hypothesis` answers 23 numbers: lengths, function words, matches per module and word class,
+chunks, word matches; we append the chunks that count when pooling). Per-sample and corpus
+scores are computed here from those statistics with the jar's formula and English
+parameters (alpha 0.85, beta 0.2, gamma 0.6, delta 0.75; module weights exact 1.0, stem 0.6,
+synonym 0.8, paraphrase 0.6). The corpus score pools the statistics over samples (METEOR's
+`EVAL`), so it is not the mean of per-sample scores; the tests check both against the jar's
+own `EVAL` answers.
 
-One JVM (~8 s to load the paraphrase table) is started when the metric is created (or on
-first use) and reused for the rest of the process; it is closed at interpreter exit. Lines
-are sent in one batch by a writer thread, stderr is drained, and each answer has a timeout
-(see _java.py).
+With the jar backend, one JVM (~8 s to load the paraphrase table) is started when the
+metric is created (or on first use) and reused for the rest of the process; it is closed at
+interpreter exit. Lines are sent in one batch by a writer thread, stderr is drained, and
+each answer has a timeout (see _java.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from petar_bench.errors import UserError
 from petar_bench.metrics._coco import COMPAT, TOKENIZER_FIELD, coco_tokens
 from petar_bench.metrics._java import LineProcess, LineProcessError, java_executable
 from petar_bench.metrics._signature import build_signature
@@ -202,21 +205,37 @@ def meteor_scores(stats: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(score), 0.0, np.maximum(score, 0.0))
 
 
+BACKENDS = ("native", "jar")
+
+
 class Meteor(ColumnSumMetric):
-    """METEOR 1.5 via the pycocoevalcap jar; statistics pooled over the corpus."""
+    """METEOR 1.5 as pycocoevalcap runs it; statistics pooled over the corpus.
+
+    `backend="native"` (default) computes the jar's statistics in Python (`_meteor_native`,
+    proven equal to the jar on the test corpus); `backend="jar"` asks the jar itself (Java).
+    """
 
     id = "meteor"
     higher_is_better = True
-    description = "METEOR 1.5 (jar of pycocoevalcap, -l en -norm), PTB tokens, pooled"
-    requires = ("java",)
+    description = "METEOR 1.5 (pycocoevalcap's, -l en -norm), PTB tokens, pooled"
 
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, prestart: bool = True) -> None:
-        """`prestart` launches the JVM now (if Java and the jar are there), so that its
-        ~8 s of loading overlaps tokenisation and the other metrics; nothing waits for it."""
+    def __init__(
+        self, timeout_s: float = DEFAULT_TIMEOUT_S, prestart: bool = True, backend: str = "native"
+    ) -> None:
+        """`backend`: "native" or "jar". With the jar, `prestart` launches the JVM now (if
+        Java and the jar are there), so that its ~8 s of loading overlaps tokenisation and the
+        other metrics; nothing waits for it. `timeout_s` bounds each of the jar's answers."""
+        if backend not in BACKENDS:
+            raise UserError(f"meteor: backend {backend!r} is not one of {', '.join(BACKENDS)}")
+        self.backend = backend
         self.timeout_s = float(timeout_s)
-        if prestart:
+        if prestart and backend == "jar":
             with contextlib.suppress(MetricUnavailable, LineProcessError):
                 _get_process(self.timeout_s)  # a failure is reported by statistics()
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return ("java",) if self.backend == "jar" else ()
 
     def signature(self) -> str:
         return build_signature(
@@ -230,13 +249,19 @@ class Meteor(ColumnSumMetric):
             ("weights", ",".join(str(w) for w in MODULE_WEIGHTS)),
             ("avg", "corpus-pooled"),
             ("nrefs", 1),
+            ("backend", self.backend),
         )
 
     def statistics(
         self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
     ) -> SampleStats:
         pred_tok, ref_tok = coco_tokens(predictions, references)
-        raw = segment_stats(pred_tok, [[r] for r in ref_tok], self.timeout_s)
+        if self.backend == "jar":
+            raw = segment_stats(pred_tok, [[r] for r in ref_tok], self.timeout_s)
+        else:
+            from petar_bench.metrics import _meteor_native
+
+            raw = _meteor_native.segment_stats(pred_tok, [[r] for r in ref_tok])
         return SampleStats(values=with_pooled_chunks(raw), extras={"columns": list(COLUMNS)})
 
     def score_sums(self, sums: np.ndarray) -> np.ndarray:

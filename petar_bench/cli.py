@@ -280,6 +280,9 @@ def score(
     bertscore_layer: Annotated[
         int | None, typer.Option(help="BERTScore layer (required for a local folder).")
     ] = None,
+    meteor_backend: Annotated[
+        str | None, typer.Option(help="METEOR 1.5 backend: native (default) or jar (needs Java).")
+    ] = None,
     n_bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the 95% CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 12345,
     ids: Annotated[
@@ -307,6 +310,7 @@ def score(
         max_judge_failures=max_judge_failures,
         bertscore_model=bertscore_model,
         bertscore_layer=bertscore_layer,
+        meteor_backend=meteor_backend,
         n_bootstrap=n_bootstrap,
         seed=seed,
         ids=ids,

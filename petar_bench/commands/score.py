@@ -26,8 +26,15 @@ def metric_options(
     green_concurrency: int | None = None,
     bertscore_model: str | None = None,
     bertscore_layer: int | None = None,
+    meteor_backend: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     options: dict[str, dict[str, Any]] = {}
+    if meteor_backend is not None:
+        from petar_bench.metrics.meteor import BACKENDS
+
+        if meteor_backend not in BACKENDS:
+            raise UserError(f"--meteor-backend must be one of {', '.join(BACKENDS)}")
+        options["meteor"] = options["meteor_masked"] = {"backend": meteor_backend}
     if green_url:
         # With a server, the model name is the server's name for the judge.
         options["green"] = {
@@ -68,6 +75,7 @@ def score_files(
     max_judge_failures: int = 0,
     bertscore_model: str | None = None,
     bertscore_layer: int | None = None,
+    meteor_backend: str | None = None,
     n_bootstrap: int = 1000,
     seed: int = 12345,
     ids: Path | None = None,
@@ -107,6 +115,7 @@ def score_files(
             green_concurrency=green_concurrency,
             bertscore_model=bertscore_model,
             bertscore_layer=bertscore_layer,
+            meteor_backend=meteor_backend,
         ),
         n_bootstrap=n_bootstrap,
         seed=seed,

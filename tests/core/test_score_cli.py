@@ -127,3 +127,20 @@ def test_score_needs_exactly_one_reference_source(tmp_path: Path, capsys) -> Non
     with pytest.raises(SystemExit) as done:
         main(["score", str(preds)])
     assert done.value.code == 2 and "exactly one of" in capsys.readouterr().err
+
+
+def test_score_meteor_backend_option(tmp_path: Path, capsys) -> None:
+    preds, refs = _files(tmp_path)
+    base = ["score", str(preds), "--references", str(refs), "--metrics", "meteor,meteor_masked"]
+    with pytest.raises(SystemExit) as done:
+        main([*base, "--meteor-backend", "java"])
+    assert done.value.code == 2
+    assert "--meteor-backend must be one of native, jar" in capsys.readouterr().err
+    out = tmp_path / "scores.json"
+    with pytest.raises(SystemExit) as done:
+        main([*base, "--meteor-backend", "native", "--output", str(out)])
+    assert done.value.code in (0, None)
+    scores = json.loads(out.read_text())
+    for metric in ("meteor", "meteor_masked"):
+        assert "|backend:native" in scores["metrics"][metric]["signature"]
+    assert scores["metric_options"]["meteor"] == {"backend": "native"}

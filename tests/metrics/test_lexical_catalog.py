@@ -15,7 +15,8 @@ def test_all_registered_with_needs() -> None:
     names = metrics.names()
     for name in LEXICAL:
         assert name in names
-    assert metrics.get("meteor").needs == ("java",)
+    assert metrics.get("meteor").needs == ("pycocoevalcap",)  # its data files; Java only
+    assert metrics.create("meteor", backend="jar", prestart=False).requires == ("java",)
     assert metrics.get("bleu4").needs == ()  # the PTB tokenizer is pure Python
     assert set(metrics.get("bertscore").needs) == {"torch", "model"}
 

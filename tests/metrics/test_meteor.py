@@ -35,7 +35,7 @@ java = pytest.mark.skipif(shutil.which("java") is None, reason="needs a Java run
 def jvms(request: pytest.FixtureRequest) -> Iterator[dict[str, object]]:
     """Our METEOR JVM and, when the comparison test is selected, pycocoevalcap's: started
     together, as each takes ~8-10 s to load its paraphrase table."""
-    M.Meteor()  # prestarts the shared process
+    M.Meteor(backend="jar")  # prestarts the shared process
     started: dict[str, object] = {}
     if any(
         item.name == "test_equals_pycocoevalcap_meteor_from_text" for item in request.session.items
@@ -95,9 +95,10 @@ def test_equals_pycocoevalcap_meteor_from_text(jvms: dict[str, object]) -> None:
     res = {i: [t] for i, t in enumerate(ref["res"])}
     coco: Any = jvms["coco"]
     corpus, per_sample = coco.compute_score(gts, res)
-    value, ours, _ = run_metric(M.Meteor(), PREDS, REFS)
-    assert abs(value - corpus) <= 1e-9
-    assert np.max(np.abs(ours - np.asarray(per_sample))) <= 1e-9
+    for backend in M.BACKENDS:
+        value, ours, _ = run_metric(M.Meteor(backend=backend), PREDS, REFS)
+        assert abs(value - corpus) <= 1e-9, backend
+        assert np.max(np.abs(ours - np.asarray(per_sample))) <= 1e-9, backend
 
 
 @pytest.mark.java
@@ -105,17 +106,18 @@ def test_equals_pycocoevalcap_meteor_from_text(jvms: dict[str, object]) -> None:
 def test_protocol_characters_and_degenerate_texts(jvms: dict[str, object]) -> None:
     preds = ["a ||| b", "line one\nline two", "", "SCORE ||| EVAL", "word " * 300, "中文 😀"]
     refs = ["a b", "line one line two", "", "score eval", "word " * 300, "中文"]
-    value, ours, stats = run_metric(M.Meteor(), preds, refs)
-    assert stats.values.shape == (6, len(M.COLUMNS))
-    assert ours[2] == 0.0 and ours[0] > 0.2 and ours[1] > 0.9 and ours[4] > 0.9 and ours[5] > 0
-    assert 0 < value <= 1
-    assert run_metric(M.Meteor(), [], [])[0] == 0.0
+    for backend in M.BACKENDS:
+        value, ours, stats = run_metric(M.Meteor(backend=backend), preds, refs)
+        assert stats.values.shape == (6, len(M.COLUMNS))
+        assert ours[2] == 0.0 and ours[0] > 0.2 and ours[1] > 0.9 and ours[4] > 0.9
+        assert ours[5] > 0 and 0 < value <= 1
+        assert run_metric(M.Meteor(backend=backend), [], [])[0] == 0.0
 
 
 def test_missing_java_is_one_line_and_specific(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(M, "_process", None)
     monkeypatch.setattr(M, "java_executable", lambda: None)
-    metric = M.Meteor()  # prestart swallows it ...
+    metric = M.Meteor(backend="jar")  # prestart swallows it ...
     with pytest.raises(MetricUnavailable) as info:  # ... statistics reports it
         metric.statistics(["a"], ["a"], _context(1))
     assert "\n" not in str(info.value) and "java" in str(info.value).lower()
@@ -127,12 +129,26 @@ def test_missing_jar_is_specific(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         M.meteor_jar()
 
 
-def test_signature() -> None:
-    assert M.Meteor(prestart=False).signature() == (
+def test_signature_names_the_backend() -> None:
+    common = (
         "meteor|impl:petar-bench-0.1.0|compat:pycocoevalcap-1.2|tok:ptb-corenlp-3.4.1"
         "|jar:meteor-1.5|lang:en|norm:yes|params:0.85,0.2,0.6,0.75|weights:1.0,0.6,0.8,0.6"
         "|avg:corpus-pooled|nrefs:1"
     )
+    assert M.Meteor().signature() == common + "|backend:native"
+    assert M.Meteor(prestart=False, backend="jar").signature() == common + "|backend:jar"
+    # Equal values: boards and verification do not tell the two backends apart.
+    from petar_bench.leaderboard._scored import metric_identity
+
+    assert metric_identity(common + "|backend:jar|ci:x") == common
+    assert metric_identity(M.Meteor().signature()) == common
+
+
+def test_unknown_backend_is_a_user_error() -> None:
+    from petar_bench.errors import UserError
+
+    with pytest.raises(UserError, match="backend 'java' is not one of native, jar"):
+        M.Meteor(backend="java")
 
 
 def _context(n: int) -> ScoringContext:
