@@ -74,7 +74,8 @@ class PreparedEcho(fakes.EchoAdapter):
     ) -> list[str]:
         self.prepared_batches.append([x.sample_id for x in batch])
         assert all(isinstance(p["suvmax"], np.ndarray) for p in prepared)
-        return [f"{x.sample_id} {float(p['suvmax'][0]):.3f}" for x, p in zip(batch, prepared)]
+        pairs = zip(batch, prepared, strict=True)
+        return [f"{x.sample_id} {float(p['suvmax'][0]):.3f}" for x, p in pairs]
 
 
 @pytest.fixture()
