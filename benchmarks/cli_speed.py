@@ -4,7 +4,8 @@ Each command runs in a fresh process (`python -m petar_bench ...`), `--repeat` t
 commands interleaved round by round so that a burst of load on a shared machine hits them
 alike; the median wall time is compared with the median of `--help`. Claims: `ls
 models|metrics|datasets` and `leaderboard show` within 2x of `--help`, `leaderboard render`
-within 5x.
+within 5x. The CPU time (user + system) of each process is printed beside it: on a shared
+machine, wall time includes waiting for a core, CPU time does not.
 
 As an installed package runs: bytecode is written and reused (PYTHONDONTWRITEBYTECODE is
 cleared; one untimed round writes it), and the user's home and caches are empty temporary
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -33,8 +35,14 @@ COMMANDS: tuple[tuple[str, list[str], float], ...] = (
 )
 
 
-def seconds(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one fresh process."""
+    cpu, start = _children_cpu(), time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "petar_bench", *args],
         stdout=subprocess.DEVNULL,
@@ -42,7 +50,7 @@ def seconds(args: list[str], env: dict[str, str]) -> float:
         env=env,
         check=True,
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -63,20 +71,23 @@ def main() -> None:
         ]
         for _, command, _ in runs:  # untimed: bytecode and file cache, alike for all
             seconds(command, env)
-        times: dict[str, list[float]] = {label: [] for label, _, _ in runs}
+        times: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in runs}
         for _ in range(args.repeat):
             for label, command, _ in runs:
                 times[label].append(seconds(command, env))
-        base = statistics.median(times["petar-bench --help"])
-        print(f"{'petar-bench --help':<28} {base:6.2f} s")
+        wall = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+        cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
+        base, base_cpu = wall["petar-bench --help"], cpu["petar-bench --help"]
+        print(f"{'petar-bench --help':<28} {base:6.2f} s (CPU {base_cpu:5.2f} s)")
         worst = 0.0
         for label, _, limit in runs[1:]:
-            median = statistics.median(times[label])
+            median = wall[label]
             ratio = median / base
             worst = max(worst, ratio / limit)
             verdict = "ok" if ratio <= limit else "OVER"
             print(
-                f"{label:<28} {median:6.2f} s  {ratio:5.2f}x --help (claim <= {limit}x) {verdict}"
+                f"{label:<28} {median:6.2f} s  {ratio:5.2f}x --help (claim <= {limit}x) {verdict}; "
+                f"CPU {cpu[label]:5.2f} s = {cpu[label] / base_cpu:4.2f}x"
             )
     print(f"worst ratio / claim: {worst:.2f} ({'all within' if worst <= 1 else 'not all within'})")
 
