@@ -120,11 +120,11 @@ def simulate_slow_storage(io_ms: float) -> None:
 
     real = lesion.load_nifti
 
-    def slow(path: Path):  # type: ignore[no-untyped-def]
+    def slow(path: Path) -> Any:
         time.sleep(io_ms / 1000)
         return real(path)
 
-    lesion.load_nifti = slow  # type: ignore[assignment]
+    lesion.load_nifti = slow
 
 
 def timed_run(

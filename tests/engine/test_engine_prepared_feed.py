@@ -150,7 +150,7 @@ def test_workers_prepare_ahead_of_the_consumer(tiny_dataset: Path, tmp_path: Pat
     assert 4 <= prepared < len(records)  # ahead by 2 workers x 2 batches, and bounded
     rest = [s for b in batches for s in b]
     assert len(rest) == len(records) - 1 and all(s.prepared is not None for s in rest)
-    assert all(isinstance(s.prepared["suvmax"], np.ndarray) for s in rest)  # back to numpy
+    assert all(isinstance((s.prepared or {})["suvmax"], np.ndarray) for s in rest)  # numpy
 
 
 def test_pin_memory_is_requested_only_for_a_cuda_model(
@@ -199,7 +199,9 @@ def test_loaded_sample_pins_its_volumes_and_prepared_inputs(tiny_dataset: Path) 
     loaded = LoadedSample(0, "x", lesion, prepared={"image": FakeTensor(), "note": "kept"})
     pinned = loaded.pin_memory()
     assert pinned.input is not None and pinned.prepared is not None
-    assert pinned.input.pet.pinned and pinned.input.ct.pinned
+    pet: Any = pinned.input.pet
+    ct: Any = pinned.input.ct
+    assert pet.pinned and ct.pinned
     assert pinned.input.ct_native is pinned.input.ct  # one array, pinned once
     assert pinned.prepared["image"].pinned and pinned.prepared["note"] == "kept"
     assert LoadedSample(1, "y", None, "not loaded").pin_memory().error == "not loaded"
