@@ -200,8 +200,8 @@ def test_loaded_sample_pins_its_volumes_and_prepared_inputs(tiny_dataset: Path) 
     pinned = loaded.pin_memory()
     assert pinned.input is not None and pinned.prepared is not None
     pet: Any = pinned.input.pet
-    ct: Any = pinned.input.ct
-    assert pet.pinned and ct.pinned
+    ct_pinned: Any = pinned.input.ct
+    assert pet.pinned and ct_pinned.pinned
     assert pinned.input.ct_native is pinned.input.ct  # one array, pinned once
     assert pinned.prepared["image"].pinned and pinned.prepared["note"] == "kept"
     assert LoadedSample(1, "y", None, "not loaded").pin_memory().error == "not loaded"
