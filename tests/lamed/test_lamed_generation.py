@@ -123,3 +123,26 @@ def test_decoding_reuses_the_kv_cache(petar_runner, monkeypatch):
     for (length, use, given, _), (_, _, _, previous) in zip(calls[1:], calls, strict=False):
         assert length == 1 and use is True
         assert given is previous and given is not None
+
+
+def test_static_cache_gives_the_same_tokens(petar_runner, monkeypatch):
+    """A pre-allocated (static) KV cache changes shapes, not results: same tokens, logits
+    equal to rounding, on a padded batch."""
+    from petar_bench.baselines.lamed import generation
+
+    volumes = _volumes(2, seed=5)
+    dynamic = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
+    greedy = generation.greedy_generate
+    kinds = []
+
+    def static(*args, **kwargs):
+        out = greedy(*args, **kwargs, static_cache=True)
+        kinds.append("static")
+        return out
+
+    monkeypatch.setattr("petar_bench.baselines.lamed.runtime.greedy_generate", static)
+    fixed = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
+    assert kinds == ["static"]
+    assert fixed.tokens == dynamic.tokens and len(fixed.tokens[0]) >= 3
+    for a, b in zip(fixed.logits, dynamic.logits, strict=True):
+        assert torch.allclose(a, b, atol=1e-4, rtol=0)
