@@ -113,6 +113,7 @@ def bootstrap() -> None:
 class GenRow:
     batch: int
     new_tokens: int
+    cache: str
     lesions: int
     seconds: float
     lesions_per_s: float
@@ -310,6 +311,7 @@ def run_generation(
     device: str,
     dtype: Any,
     pad_id: int,
+    cache: str = "dynamic",
 ) -> GenRow:
     import torch
 
@@ -341,6 +343,7 @@ def run_generation(
                 max_new_tokens=new_tokens,
                 eos_ids=set(),
                 pad_id=pad_id,
+                static_cache=cache == "static",
             )
         if cuda:
             torch.cuda.synchronize()
@@ -354,6 +357,7 @@ def run_generation(
     return GenRow(
         batch=batch,
         new_tokens=new_tokens,
+        cache=cache,
         lesions=done,
         seconds=seconds,
         lesions_per_s=done / seconds,
@@ -517,7 +521,8 @@ def dataset(dry_run: bool, tmp: Path) -> tuple[Path, list[Any]]:
 def print_generation(row: GenRow) -> None:
     verdict = "ok" if row.projected_s_1175 <= TARGET_SPLIT_S else "over"
     print(
-        f"  batch {row.batch:>4}  new {row.new_tokens:>3}  lesions {row.lesions:>4}  "
+        f"  batch {row.batch:>4}  new {row.new_tokens:>3}  {row.cache:<7}  "
+        f"lesions {row.lesions:>4}  "
         f"{row.lesions_per_s:7.2f} lesions/s  {row.tokens_per_s:8.0f} tok/s  "
         f"peak {row.peak_gpu_gib:6.1f} GiB  waits {row.wait_fraction:5.1%} "
         f"(after 1st batch {row.wait_fraction_after_first:5.1%})  "
@@ -546,6 +551,7 @@ def _measure(
     lesions: int,
     data: PreparedLesions,
     rows: list[list[int]],
+    cache: str = "dynamic",
 ) -> GenRow | None:
     """One generation setting; None (and a note) when it does not fit in GPU memory."""
     import torch
@@ -562,9 +568,10 @@ def _measure(
             setting["device"],
             setting["dtype"],
             setting["pad_id"],
+            cache,
         )
     except torch.cuda.OutOfMemoryError:
-        report.notes.append(f"batch {batch} with {new} new tokens does not fit")
+        report.notes.append(f"batch {batch} with {new} new tokens ({cache} cache) does not fit")
         torch.cuda.empty_cache()
         return None
     report.generation.append(row)
@@ -669,9 +676,10 @@ def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: 
                 report.notes.append(f"generation budget spent: skipped batch {b}, {new} tokens")
                 continue
             lesions = n if args.dry_run else min(n, max(2 * b, args.min_lesions))
-            row = _measure(args, report, setting, b, new, lesions, data, rows)
-            if row is not None:
-                measured.append(row)
+            for cache in args.petar_caches:  # side by side: the GPU run decides
+                row = _measure(args, report, setting, b, new, lesions, data, rows, cache)
+                if row is not None and cache == args.petar_caches[0]:
+                    measured.append(row)
         largest = _largest(args, report, setting, new, measured, data, rows) or largest
     fitted = [r.batch for r in report.generation]
     _full_split(args, report, setting, largest or max(fitted, default=1))
@@ -748,6 +756,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=210,
         help="no new generation setting starts after this many seconds",
+    )
+    parser.add_argument(
+        "--petar-caches",
+        nargs="+",
+        choices=["dynamic", "static"],
+        default=["dynamic", "static"],
+        help="PETAR-4B KV caches, each measured at each setting (the first for the largest batch)",
     )
     parser.add_argument(
         "--datasets",

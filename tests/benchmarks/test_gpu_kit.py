@@ -28,7 +28,13 @@ def test_dry_run_measures_generation_and_judge(tmp_path, monkeypatch, capsys):
     report = kit.main(["--dry-run", "--json", str(out), "--workers", "1"])
     saved = json.loads(out.read_text())
     assert saved["machine"]["device"] == "cpu"
-    assert [r["batch"] for r in saved["generation"]] == [1, 3]
+    # each setting with the dynamic and the static KV cache: the GPU run decides
+    assert [(r["batch"], r["cache"]) for r in saved["generation"]] == [
+        (1, "dynamic"),
+        (1, "static"),
+        (3, "dynamic"),
+        (3, "static"),
+    ]
     for row in report.generation:  # every lesion got exactly the fixed number of tokens
         assert row.lesions == 3
         assert row.tokens_per_s == pytest.approx(4 * row.lesions_per_s)
@@ -45,7 +51,7 @@ def test_dry_run_measures_generation_and_judge(tmp_path, monkeypatch, capsys):
 
 
 def _row(kit, batch: int, peak: float):
-    return kit.GenRow(batch, 256, batch, 1.0, 1.0, 1.0, peak, 0.0, 0.0, 1.0)
+    return kit.GenRow(batch, 256, "dynamic", batch, 1.0, 1.0, 1.0, peak, 0.0, 0.0, 1.0)
 
 
 def test_largest_batch_follows_the_memory_line():
