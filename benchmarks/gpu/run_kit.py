@@ -747,7 +747,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--min-lesions",
         type=int,
-        default=8,
+        default=4,
         help="lesions per setting at least (2 batches, at most the split)",
     )
     parser.add_argument("--workers", type=int, default=8, help="DataLoader workers")
