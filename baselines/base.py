@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,22 @@ class Adapter(ABC):
     @abstractmethod
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         """One finding per lesion, in batch order."""
+
+    def preparer(self) -> Callable[[LesionInput], dict[str, Any]] | None:
+        """Optional: the CPU part of `generate` (resampling, crops, normalisation) as a
+        picklable callable, lesion -> the model's input arrays. The engine runs it where
+        lesions are loaded (in DataLoader workers with --num-workers), ahead of generation,
+        and passes its results to `generate_prepared`, so the model does not wait for it.
+        It must not hold the model: it is copied into each worker. None (the default):
+        `generate` does everything."""
+        return None
+
+    def generate_prepared(
+        self, batch: Sequence[LesionInput], prepared: Sequence[dict[str, Any]]
+    ) -> list[str]:
+        """`generate` for lesions whose preparer already ran (`prepared[i]` is for
+        `batch[i]`); the default ignores `prepared`."""
+        return self.generate(batch)
 
 
 class StreamingAdapter(Adapter):

@@ -12,6 +12,12 @@ speed; the plain loop pays loading + model time for every batch.
                                            [--workers 2] [--batch-size 4]
 
 Prints samples/s of both and their ratio (DataLoader / plain loop).
+
+With `--prepare-size Z Y X` the model also needs PETAR-4B's preprocessing (the release's
+pipeline at that input size, real CPU work) for every lesion, and a third run compares where
+it happens: inside `generate` in the main process while workers only load (how adapters
+worked before `Adapter.preparer`), against the engine's workers preparing ahead
+(`generate_prepared`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -72,16 +79,39 @@ def make_slow_dataset(root: Path, n: int) -> None:
 
 @dataclass
 class SleepyModel(Adapter):
-    """Waits `ms` per lesion without using the CPU (a stand-in for GPU time)."""
+    """Waits `ms` per lesion without using the CPU (a stand-in for GPU time). With `size`,
+    it needs PETAR-4B's preprocessing first: in `generate` (prepare="inline") or from the
+    engine's workers (prepare="workers")."""
 
     ms: float = 25.0
+    size: tuple[int, int, int] | None = None
+    prepare: str = "inline"
 
     def __post_init__(self) -> None:
         self.card = AdapterCard(name="bench-sleepy", description="benchmark stand-in model")
+        self._inline: Any = None
+
+    def preparer(self) -> Any:
+        from petar_bench.baselines.lamed.adapters import PetarPreparer
+
+        if self.size is None or self.prepare != "workers":
+            return None
+        return PetarPreparer(self.size)
 
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
+        if self.size is not None:
+            from petar_bench.baselines.lamed.adapters import PetarPreparer
+
+            self._inline = self._inline or PetarPreparer(self.size)
+            return self.generate_prepared(batch, [self._inline(x) for x in batch])
         time.sleep(self.ms / 1000 * len(batch))
         return [f"SUVmax {float(x.pet[x.mask].max()):.1f}" for x in batch]
+
+    def generate_prepared(
+        self, batch: Sequence[LesionInput], prepared: Sequence[dict[str, Any]]
+    ) -> list[str]:
+        time.sleep(self.ms / 1000 * len(batch))
+        return [f"image max {float(p['image'].max()):.1f}" for p in prepared]
 
 
 def simulate_slow_storage(io_ms: float) -> None:
@@ -90,17 +120,19 @@ def simulate_slow_storage(io_ms: float) -> None:
 
     real = lesion.load_nifti
 
-    def slow(path: Path):  # type: ignore[no-untyped-def]
+    def slow(path: Path) -> Any:
         time.sleep(io_ms / 1000)
         return real(path)
 
-    lesion.load_nifti = slow  # type: ignore[assignment]
+    lesion.load_nifti = slow
 
 
-def timed_run(dataset: Path, out: Path, workers: int, model_ms: float, batch: int) -> float:
+def timed_run(
+    dataset: Path, out: Path, workers: int, model_ms: float, batch: int, **options: Any
+) -> float:
     request = RunRequest(
         model="bench-sleepy",
-        model_options={"ms": model_ms},
+        model_options={"ms": model_ms, **options},
         dataset=str(dataset),
         output_dir=out,
         batch_size=batch,
@@ -121,6 +153,13 @@ def main() -> None:
     parser.add_argument("--io-ms", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument(
+        "--prepare-size",
+        type=int,
+        nargs=3,
+        default=None,
+        help="also compare PETAR preprocessing at this (Z, Y, X) size inline vs in workers",
+    )
     args = parser.parse_args()
     models.add(Registration("bench-sleepy", SleepyModel, "benchmark stand-in model"))
     import torch  # noqa: F401  # imported up front so neither side pays for it
@@ -136,6 +175,11 @@ def main() -> None:
         loader = timed_run(
             root / "ds", root / "workers", args.workers, args.model_ms, args.batch_size
         )
+        if args.prepare_size:
+            size = tuple(args.prepare_size)
+            common = (args.workers, args.model_ms, args.batch_size)
+            inline = timed_run(root / "ds", root / "inline", *common, size=size, prepare="inline")
+            ahead = timed_run(root / "ds", root / "ahead", *common, size=size, prepare="workers")
     print(
         f"samples: {args.samples}, batch size {args.batch_size}, model {args.model_ms} "
         f"ms/lesion, storage latency {args.io_ms} ms/file, {os.cpu_count()} CPUs"
@@ -143,6 +187,11 @@ def main() -> None:
     print(f"plain loop (num_workers=0):      {plain:7.2f} samples/s")
     print(f"DataLoader (num_workers={args.workers}):     {loader:7.2f} samples/s")
     print(f"ratio DataLoader / plain loop:   {loader / plain:7.2f}x")
+    if args.prepare_size:
+        print(f"with PETAR preprocessing at {tuple(args.prepare_size)}:")
+        print(f"  prepared in generate (main):   {inline:7.2f} samples/s")
+        print(f"  prepared in the workers:       {ahead:7.2f} samples/s")
+        print(f"  ratio workers / in generate:   {ahead / inline:7.2f}x")
 
 
 if __name__ == "__main__":

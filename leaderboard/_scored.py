@@ -7,12 +7,14 @@ with `read_scores`); this module is where the leaderboard turns it into entry sc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from petar_bench.leaderboard.entry import MetricScore, stats_matrix
-from petar_bench.metrics.scoring import ScoreReport
+
+if TYPE_CHECKING:  # the scoring module is not needed to rank or show a board
+    from petar_bench.metrics.scoring import ScoreReport
 
 
 def raw_stats(report: ScoreReport, metric_id: str, n: int | None = None) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from petar_bench.leaderboard.config import (
 from petar_bench.leaderboard.entry import Entry, read_entry
 from petar_bench.leaderboard.paper import ReportedTable, load_paper_table
 from petar_bench.leaderboard.rank import Excluded, RankedBoard, rank_board
+from petar_bench.leaderboard.rank_cache import CACHE_FILE, RankCache, user_cache_file
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def load_entries(folders: Sequence[Path]) -> tuple[list[Entry], list[Path], list
     seen: set[str] = set()
     for folder in folders:
         for path in sorted(folder.glob("*.json")):
-            if path.name == BOARD_FILE:
+            if path.name in (BOARD_FILE, CACHE_FILE):
                 continue
             try:
                 entry = read_entry(path)
@@ -71,11 +72,18 @@ def load_entries(folders: Sequence[Path]) -> tuple[list[Entry], list[Path], list
 
 
 def load_board(board: str | Path = DEFAULT_BOARD, extra_folders: Sequence[Path] = ()) -> BoardView:
-    """Read, check and rank a board (paired tests run here: seconds for a handful of entries)."""
+    """Read, check and rank a board.
+
+    Paired tests and re-aggregation checks come from the board's rank cache when the same
+    entries were ranked before (see `rank_cache`); new results go to the user's cache.
+    """
     config = load_board_config(board)
     folders = entry_folders(board, extra_folders)
     entries, sources, broken = load_entries(folders)
-    ranked = rank_board(config, entries, sources=sources)
+    own_cache = user_cache_file(config.board_id)
+    cache = RankCache.from_files([*(f / CACHE_FILE for f in folders), own_cache])
+    ranked = rank_board(config, entries, sources=sources, cache=cache)
+    cache.save(own_cache)
     if broken:
         ranked = RankedBoard(
             config=ranked.config,

@@ -13,7 +13,12 @@ from petar_bench.errors import UserError
 from petar_bench.fileio import read_json_object
 from petar_bench.leaderboard.config import DEFAULT_BOARD
 from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
-from petar_bench.leaderboard.submit import SubmissionMetadata, SubmitResult, TrainingData, submit
+from petar_bench.leaderboard.submission import (
+    SubmissionMetadata,
+    SubmitResult,
+    TrainingData,
+    submit,
+)
 from petar_bench.records import Manifest
 
 

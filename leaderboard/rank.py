@@ -26,6 +26,12 @@ from petar_bench.leaderboard._scored import metric_identity
 from petar_bench.leaderboard._stats import paired_test
 from petar_bench.leaderboard.config import BoardConfig
 from petar_bench.leaderboard.entry import Entry, MetricScore
+from petar_bench.leaderboard.rank_cache import (
+    RankCache,
+    paired_test_key,
+    reaggregate_key,
+    stats_key,
+)
 from petar_bench.stats import holm
 
 
@@ -105,8 +111,20 @@ def _board_signatures(config: BoardConfig, entries: Sequence[Entry]) -> dict[str
     return chosen
 
 
-def _reaggregates(entry: Entry, metric_id: str) -> str:
+def _reaggregates(entry: Entry, metric_id: str, cache: RankCache) -> str:
     """'' when the installed metric reproduces the stored value from the stored statistics."""
+    score = entry.metrics[metric_id]
+    key = reaggregate_key(
+        metric_id=metric_id,
+        options=score.options,
+        signature=score.signature,
+        value=score.value,
+        stats=stats_key(score.stats),
+    )
+    return cache.reaggregates(key, lambda: _reaggregation_problem(entry, metric_id))
+
+
+def _reaggregation_problem(entry: Entry, metric_id: str) -> str:
     score = entry.metrics[metric_id]
     stats = score.stats_array()
     if stats.shape[0] != entry.n or len(entry.sample_ids) != entry.n:
@@ -123,7 +141,9 @@ def _reaggregates(entry: Entry, metric_id: str) -> str:
     return ""
 
 
-def _why_excluded(entry: Entry, config: BoardConfig, signatures: dict[str, str]) -> str:
+def _why_excluded(
+    entry: Entry, config: BoardConfig, signatures: dict[str, str], cache: RankCache
+) -> str:
     if entry.board_id != config.board_id:
         return f"entry belongs to board {entry.board_id!r}"
     if config.split_fingerprint is None:
@@ -139,7 +159,7 @@ def _why_excluded(entry: Entry, config: BoardConfig, signatures: dict[str, str])
                 f"{metric_id} signature {entry.metrics[metric_id].signature!r} differs from the "
                 f"board's {signatures.get(metric_id)!r}"
             )
-    return _reaggregates(entry, config.primary_metric)
+    return _reaggregates(entry, config.primary_metric, cache)
 
 
 def _same_samples(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
@@ -192,10 +212,11 @@ def _order(entries: list[Entry], metric_id: str) -> list[Entry]:
     return sorted(entries, key=lambda e: (sign * e.metrics[metric_id].value, e.entry_id))
 
 
-def _groups(ordered: list[Entry], config: BoardConfig) -> list[RankedRow]:
+def _groups(ordered: list[Entry], config: BoardConfig, cache: RankCache) -> list[RankedRow]:
     if not ordered:
         return []
-    metric = metric_for(config.primary_metric, ordered[0].metrics[config.primary_metric].options)
+    # One metric instance for every test: the one the first entry was scored with.
+    options = ordered[0].metrics[config.primary_metric].options
     rows: list[RankedRow] = []
     start, group = 0, 1
     opened_by: tuple[str | None, float | None, float | None] = (None, None, None)
@@ -203,7 +224,7 @@ def _groups(ordered: list[Entry], config: BoardConfig) -> list[RankedRow]:
         top = ordered[start]
         rows.append(RankedRow(top, start + 1, group, *opened_by))
         rest = ordered[start + 1 :]
-        raw = [_test(metric, config, top, other) for other in rest]
+        raw = [_test(config, options, top, other, cache) for other in rest]
         adjusted = holm(raw) if raw else []
         cut = next((i for i, q in enumerate(adjusted) if q < config.alpha), len(rest))
         for i in range(cut):
@@ -214,16 +235,35 @@ def _groups(ordered: list[Entry], config: BoardConfig) -> list[RankedRow]:
     return rows
 
 
-def _test(metric: Any, config: BoardConfig, a: Entry, b: Entry) -> float:
-    result = paired_test(
-        metric,
-        a.metrics[config.primary_metric].stats_array(),
-        b.metrics[config.primary_metric].stats_array(),
-        [str(i) for i in a.patient_index],
+def _test(
+    config: BoardConfig, options: dict[str, Any], a: Entry, b: Entry, cache: RankCache
+) -> float:
+    """The paired test's p-value, from the cache when the same test was run before."""
+    score_a, score_b = a.metrics[config.primary_metric], b.metrics[config.primary_metric]
+    patients = [str(i) for i in a.patient_index]
+    key = paired_test_key(
+        metric_id=config.primary_metric,
+        options=options,
+        signatures=(score_a.signature, score_b.signature),
+        stats=(stats_key(score_a.stats), stats_key(score_b.stats)),
+        patients=patients,
         n_trials=config.n_trials,
         seed=config.seed,
     )
-    return float(result.p_value)
+
+    def run() -> float:
+        metric = metric_for(config.primary_metric, options)
+        result = paired_test(
+            metric,
+            score_a.stats_array(),
+            score_b.stats_array(),
+            patients,
+            n_trials=config.n_trials,
+            seed=config.seed,
+        )
+        return float(result.p_value)
+
+    return cache.p_value(key, run)
 
 
 def _columns(config: BoardConfig, entries: list[Entry]) -> list[str]:
@@ -244,9 +284,18 @@ def _not_computed(config: BoardConfig, entries: list[Entry]) -> dict[str, list[s
 
 
 def rank_board(
-    config: BoardConfig, entries: Sequence[Entry], *, sources: Sequence[Path] | None = None
+    config: BoardConfig,
+    entries: Sequence[Entry],
+    *,
+    sources: Sequence[Path] | None = None,
+    cache: RankCache | None = None,
 ) -> RankedBoard:
-    """Rank the entries that may share this board; list the others with the reason."""
+    """Rank the entries that may share this board; list the others with the reason.
+
+    `cache` supplies (and collects) paired-test p-values and re-aggregation checks; without
+    one, everything is computed.
+    """
+    cache = cache if cache is not None else RankCache()
     names = [str(p) for p in sources] if sources is not None else [e.entry_id for e in entries]
     signatures = _board_signatures(
         config, [e for e in entries if e.split_fingerprint == config.split_fingerprint]
@@ -254,7 +303,7 @@ def rank_board(
     eligible: list[Entry] = []
     excluded: list[Excluded] = []
     for name, entry in zip(names, entries, strict=True):
-        reason = _why_excluded(entry, config, signatures)
+        reason = _why_excluded(entry, config, signatures, cache)
         if reason:
             excluded.append(Excluded(name, reason))
         else:
@@ -263,7 +312,7 @@ def rank_board(
     eligible, dropped = _same_samples(eligible)
     eligible, duplicates = _unique_predictions(eligible)
     excluded += [Excluded(source.get(x.name, x.name), x.reason) for x in dropped + duplicates]
-    rows = _groups(_order(eligible, config.primary_metric), config)
+    rows = _groups(_order(eligible, config.primary_metric), config, cache)
     return RankedBoard(
         config=config,
         rows=rows,

@@ -25,7 +25,7 @@ from petar_bench.leaderboard._scored import board_strata, metric_identity
 from petar_bench.leaderboard.board import entry_folders, load_entries
 from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
 from petar_bench.leaderboard.entry import Entry, MetricScore, predictions_content_sha256
-from petar_bench.leaderboard.submit import patient_index
+from petar_bench.leaderboard.submission import patient_index
 from petar_bench.records import LesionRecord, Manifest
 
 #: Re-scored numbers must agree to this (relative, absolute) tolerance: the same code on the

@@ -130,6 +130,9 @@ def main() -> None:
         print("\n".join(f"  {line}" for line in changed))
         raise SystemExit(1)
     print(f"board pinned to {config['split_fingerprint']}")
+    from refresh_rank_cache import refresh  # the paired tests of the new entries
+
+    print(f"rank cache: {refresh(config['board_id'])} results")
 
 
 if __name__ == "__main__":

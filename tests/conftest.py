@@ -32,3 +32,9 @@ def demo_dataset(tmp_path_factory: pytest.TempPathFactory):
 def _private_green_answer_cache(tmp_path: pytest.TempPathFactory, monkeypatch) -> None:
     """Every test gets its own GREEN answer cache (answers never leak between tests)."""
     monkeypatch.setenv("PETAR_BENCH_GREEN_CACHE", str(tmp_path / "green-answers"))
+
+
+@pytest.fixture(autouse=True)
+def _private_rank_cache(tmp_path, monkeypatch) -> None:
+    """Every test gets its own leaderboard rank cache (nothing written to the user's)."""
+    monkeypatch.setenv("PETAR_BENCH_RANK_CACHE", str(tmp_path / "rank-cache"))

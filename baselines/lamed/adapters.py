@@ -140,6 +140,7 @@ class LamedAdapter(Adapter):
         self.dtype = options.dtype
         resolved_dtype = str(resolve_dtype(options.dtype, self.device)).removeprefix("torch.")
         self._runner: Any = None
+        self._preparer: Any = None  # for generate() without the engine's feed
         self.card = AdapterCard(
             name=spec.name,
             description=spec.description,
@@ -192,31 +193,48 @@ class LamedAdapter(Adapter):
         return self._runner
 
     @abstractmethod
+    def preparer(self) -> Any:
+        """A new picklable preparer: lesion -> the model's input volumes, each float32
+        (1, D, H, W). The engine runs it in its loading workers (see Adapter.preparer)."""
+
     def prepare(self, lesion: LesionInput) -> dict[str, np.ndarray]:
-        """The model's input volumes for one lesion, each float32 (1, D, H, W)."""
+        """The model's input volumes for one lesion (this adapter's own preparer)."""
+        if self._preparer is None:
+            self._preparer = self.preparer()
+        result: dict[str, np.ndarray] = self._preparer(lesion)
+        return result
 
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
+        return self.generate_prepared(batch, [self.prepare(lesion) for lesion in batch])
+
+    def generate_prepared(
+        self, batch: Sequence[LesionInput], prepared: Sequence[dict[str, Any]]
+    ) -> list[str]:
         if not batch:
             return []
-        prepared = [self.prepare(lesion) for lesion in batch]
         volumes = {key: np.stack([p[key] for p in prepared]) for key in prepared[0]}
         texts = [self.policy.for_sample(lesion.sample_id) for lesion in batch]
         return self.runner.generate(volumes, texts, max_new_tokens=self.max_new_tokens)
 
 
-class PetarAdapter(LamedAdapter):
-    preprocessing = "petar-release"
+@dataclass
+class PetarPreparer:
+    """PETAR-4B's preprocessing (the release's pipeline) for one process: lesions of one
+    exam share the whole-body stage through this process's exam cache. The engine hands
+    each worker whole exams, in order, so each exam's whole-body stage runs once."""
 
-    def __init__(self, options: CommonOptions, policy: prompts.PromptPolicy):
-        super().__init__(PETAR_4B, options, policy, {})
-        from petar_bench.volumes.exam_cache import ExamCache
+    image_size: tuple[int, int, int]
+    max_exams: int = 2
+    _cache: Any = None
 
-        self._cache = ExamCache(max_exams=2)  # lesions of one exam share the whole-body stage
-
-    def prepare(self, lesion: LesionInput) -> dict[str, np.ndarray]:
+    def __call__(self, lesion: LesionInput) -> dict[str, np.ndarray]:
         from petar_bench.volumes.petar_release import preprocess_petar_release
 
-        x = preprocess_petar_release(lesion, cache=self._cache, size=self.geometry.image_size)
+        if self._cache is None:
+            from petar_bench.volumes.exam_cache import ExamCache
+
+            self._cache = ExamCache(max_exams=self.max_exams)
+        x = preprocess_petar_release(lesion, cache=self._cache, size=self.image_size)
         return {
             "image": x.pet,
             "mask": x.mask,
@@ -225,6 +243,32 @@ class PetarAdapter(LamedAdapter):
             "mask_focal": x.mask_focal,
             "ct_focal": x.ct_focal,
         }
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_cache": None}  # each process warms its own cache
+
+
+@dataclass(frozen=True)
+class M3DPreparer:
+    """M3D's CT preprocessing for one lesion (no state)."""
+
+    image_size: tuple[int, int, int]
+    crop: str
+
+    def __call__(self, lesion: LesionInput) -> dict[str, np.ndarray]:
+        from petar_bench.baselines.lamed.m3d_preprocess import preprocess_m3d_ct
+
+        return {"image": preprocess_m3d_ct(lesion, size=self.image_size, crop=self.crop)}
+
+
+class PetarAdapter(LamedAdapter):
+    preprocessing = "petar-release"
+
+    def __init__(self, options: CommonOptions, policy: prompts.PromptPolicy):
+        super().__init__(PETAR_4B, options, policy, {})
+
+    def preparer(self) -> PetarPreparer:
+        return PetarPreparer(self.geometry.image_size)
 
 
 class M3DAdapter(LamedAdapter):
@@ -240,10 +284,8 @@ class M3DAdapter(LamedAdapter):
         self.crop = crop
         super().__init__(spec, options, policy, {"crop": crop})
 
-    def prepare(self, lesion: LesionInput) -> dict[str, np.ndarray]:
-        from petar_bench.baselines.lamed.m3d_preprocess import preprocess_m3d_ct
-
-        return {"image": preprocess_m3d_ct(lesion, size=self.geometry.image_size, crop=self.crop)}
+    def preparer(self) -> M3DPreparer:
+        return M3DPreparer(self.geometry.image_size, self.crop)
 
 
 @models.register("petar-4b", description=PETAR_4B.description, needs=("weights", "torch"))

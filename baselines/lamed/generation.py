@@ -91,15 +91,25 @@ def greedy_generate(
     eos_ids: set[int],
     pad_id: int,
     return_logits: bool = False,
+    static_cache: bool = False,
 ) -> Generated:
-    """Greedy continuation of each prompt row (BOS first) with its image spliced after BOS."""
+    """Greedy continuation of each prompt row (BOS first) with its image spliced after BOS.
+
+    `static_cache` pre-allocates the KV cache for the whole generation (transformers'
+    StaticCache: fixed shapes, which CUDA graphs and compilation need) instead of growing it
+    step by step; the tokens are the same either way."""
     device = model.model.embed_tokens.weight.device
     ids, mask = left_pad(rows, pad_id)
     ids, mask = ids.to(device), mask.to(device)
     bos_index = torch.tensor([ids.shape[1] - len(r) for r in rows], device=device)
     embeds = model.embed_with_images(ids, image_features, bos_index)
     keyword = _cache_keyword(model)
-    logits, cache = _step(model, embeds, mask, positions(mask), None, keyword)
+    first_cache = None
+    if static_cache:
+        from transformers import StaticCache
+
+        first_cache = StaticCache(config=model.config, max_cache_len=ids.shape[1] + max_new_tokens)
+    logits, cache = _step(model, embeds, mask, positions(mask), first_cache, keyword)
     state = _Rows(
         [[] for _ in rows], [False] * len(rows), [[] for _ in rows] if return_logits else None
     )

@@ -4,14 +4,18 @@ Part 1 builds PETAR-4B (LaMed-Phi-3, shapes of the released config: 3.8B languag
 towers, spatial-pooling projector) with random bfloat16 weights on the GPU, and runs the
 synthetic demo's test split through preprocessing (``petar-release``, in DataLoader workers,
 lesions grouped by exam, pinned memory) and greedy generation with a KV cache at batch 1, 8,
-32 and the largest batch the split allows. The number of new tokens is fixed (no stop token:
-random weights would stop anywhere): 128 and 256. Printed per setting: lesions/s, generated
-tokens/s, peak GPU memory, the fraction of wall time the model waited for input, and the
-projected wall time for 1,175 lesions (the PETAR test split).
+32, the split's size, and the largest batch that fits in GPU memory (projected from the peak
+memory of the two largest batches measured, then run on the demo's lesions repeated; halved
+while it does not fit). The number of new tokens is fixed (no stop token: random weights
+would stop anywhere): 128 and 256. Printed per setting: lesions/s, generated tokens/s, peak GPU
+memory, the fraction of wall time the model waited for input, and the projected wall time for
+1,175 lesions (the PETAR test split; target 120 s). When the installed petar-bench has a
+`demo-full` dataset, its test split runs too, at the largest batch, 256 tokens.
 
 Part 2 builds a GREEN-size judge (Llama-2-7B shape, random bfloat16 weights) and runs
-transformers' batched ``generate`` with a static KV cache and a fixed answer length, printing
-judgements/s.
+transformers' batched ``generate`` with a fixed answer length, each batch size with a static
+KV cache and with the default dynamic one (the GPU run decides which helps), printing
+judgements/s against upstream's ~2.2 s per sample (target: 10x).
 
 Prompts are pseudo-tokenised (no tokenizer travels: ~1 token per 4 characters of the
 release's question, ids drawn from the vocabulary); lengths, not words, set the cost.
@@ -42,6 +46,9 @@ ROOT = HERE.parents[1]
 WHEELS = HERE / "wheels"
 SITE = HERE / ".site"
 PETAR_TEST_LESIONS = 1175
+TARGET_SPLIT_S = 120.0  # the PETAR test split on one H200
+UPSTREAM_JUDGE_S = 2.2  # GREEN's own pipeline, seconds per sample
+MAX_BATCH = 1024  # the largest-batch search never goes beyond this
 NEEDED = ("numpy", "torch", "transformers", "scipy", "nibabel", "monai", "pydantic", "rich")
 # import name -> the wheels it needs beyond torch and numpy (installed with --no-deps)
 DISTRIBUTIONS = {
@@ -106,6 +113,7 @@ def bootstrap() -> None:
 class GenRow:
     batch: int
     new_tokens: int
+    cache: str
     lesions: int
     seconds: float
     lesions_per_s: float
@@ -224,6 +232,29 @@ def batches(dataset: PreparedLesions, batch: int, workers: int, pin: bool) -> An
 # ---------------------------------------------------------------- PETAR-4B
 
 
+def largest_batch(rows: list[GenRow], total_gib: float, ceiling: int = MAX_BATCH) -> int | None:
+    """The batch whose peak memory reaches 90% of the GPU's, on the straight line through the
+    peaks of the two largest batches measured (weights and workspace, plus per-sequence
+    activations and KV cache); None when that line does not rise or reaches no larger batch."""
+    peaks = sorted({r.batch: r.peak_gpu_gib for r in rows}.items())
+    if len(peaks) < 2 or total_gib <= 0:
+        return None
+    (b1, p1), (b2, p2) = peaks[-2:]
+    per_sequence = (p2 - p1) / (b2 - b1)
+    if per_sequence <= 0:
+        return None
+    fits = int((0.9 * total_gib - (p2 - per_sequence * b2)) / per_sequence)
+    best = min(ceiling, fits)
+    return best if best > b2 else None
+
+
+def cycled(items: list[Any], n: int) -> list[Any]:
+    """`items` repeated to length n (more lesions than the split, for a larger batch)."""
+    if not items:
+        return []
+    return (items * (n // len(items) + 1))[:n]
+
+
 def petar_config(dry_run: bool) -> dict[str, Any]:
     if dry_run:
         from petar_bench.baselines.lamed.tiny import tiny_config
@@ -280,6 +311,7 @@ def run_generation(
     device: str,
     dtype: Any,
     pad_id: int,
+    cache: str = "dynamic",
 ) -> GenRow:
     import torch
 
@@ -311,6 +343,7 @@ def run_generation(
                 max_new_tokens=new_tokens,
                 eos_ids=set(),
                 pad_id=pad_id,
+                static_cache=cache == "static",
             )
         if cuda:
             torch.cuda.synchronize()
@@ -324,6 +357,7 @@ def run_generation(
     return GenRow(
         batch=batch,
         new_tokens=new_tokens,
+        cache=cache,
         lesions=done,
         seconds=seconds,
         lesions_per_s=done / seconds,
@@ -384,15 +418,23 @@ def judge_inputs(n: int, prompt_tokens: int, vocab: int, gen: Any, device: str) 
 
 
 def run_judge(
-    model: Any, batch: int, prompt_tokens: int, answer_tokens: int, count: int, device: str
+    model: Any,
+    batch: int,
+    prompt_tokens: int,
+    answer_tokens: int,
+    count: int,
+    device: str,
+    *,
+    cache: str = "static",
 ) -> JudgeRow:
     """One untimed warm-up batch (a static cache may compile for its shape), then `count`
-    judgements timed."""
+    judgements timed. `cache`: "static" (transformers' StaticCache: fixed shapes, no
+    re-allocation per step) or "dynamic" (the default cache)."""
     import torch
 
     cuda = device.startswith("cuda")
     gen = torch.Generator().manual_seed(batch)
-    state = {"cache": "static"}
+    state = {"cache": cache}
 
     def once(n: int) -> None:
         ids, mask = judge_inputs(n, prompt_tokens, model.config.vocab_size, gen, device)
@@ -405,11 +447,14 @@ def run_judge(
             min_new_tokens=answer_tokens,
         )
         with torch.inference_mode():
-            try:
-                out = model.generate(**kwargs, cache_implementation=state["cache"])
-            except (TypeError, ValueError):  # an older transformers without a static cache
-                state["cache"] = "dynamic"
+            if state["cache"] != "static":
                 out = model.generate(**kwargs)
+            else:
+                try:
+                    out = model.generate(**kwargs, cache_implementation="static")
+                except (TypeError, ValueError):  # an older transformers without one
+                    state["cache"] = "dynamic (static unsupported)"
+                    out = model.generate(**kwargs)
         if out.shape[1] - prompt_tokens != answer_tokens:
             raise RuntimeError(f"judge wrote {out.shape[1] - prompt_tokens} tokens")
 
@@ -474,14 +519,123 @@ def dataset(dry_run: bool, tmp: Path) -> tuple[Path, list[Any]]:
 
 
 def print_generation(row: GenRow) -> None:
+    verdict = "ok" if row.projected_s_1175 <= TARGET_SPLIT_S else "over"
     print(
-        f"  batch {row.batch:>3}  new {row.new_tokens:>3}  lesions {row.lesions:>4}  "
+        f"  batch {row.batch:>4}  new {row.new_tokens:>3}  {row.cache:<7}  "
+        f"lesions {row.lesions:>4}  "
         f"{row.lesions_per_s:7.2f} lesions/s  {row.tokens_per_s:8.0f} tok/s  "
         f"peak {row.peak_gpu_gib:6.1f} GiB  waits {row.wait_fraction:5.1%} "
         f"(after 1st batch {row.wait_fraction_after_first:5.1%})  "
-        f"1,175 lesions in {row.projected_s_1175:7.0f} s",
+        f"1,175 lesions in {row.projected_s_1175:7.0f} s "
+        f"(target {TARGET_SPLIT_S:.0f} s: {verdict})",
         flush=True,
     )
+
+
+def print_judge(row: JudgeRow) -> None:
+    each = 1 / row.judgements_per_s
+    print(
+        f"  batch {row.batch:>3}  cache {row.cache:<8} {row.judgements_per_s:7.2f} judgements/s "
+        f"({each:.3f} s each; {UPSTREAM_JUDGE_S / each:.1f}x upstream's ~{UPSTREAM_JUDGE_S} s, "
+        f"target 10x)  peak {row.peak_gpu_gib:6.1f} GiB",
+        flush=True,
+    )
+
+
+def _measure(
+    args: argparse.Namespace,
+    report: Report,
+    setting: dict[str, Any],
+    batch: int,
+    new: int,
+    lesions: int,
+    data: PreparedLesions,
+    rows: list[list[int]],
+    cache: str = "dynamic",
+) -> GenRow | None:
+    """One generation setting; None (and a note) when it does not fit in GPU memory."""
+    import torch
+
+    try:
+        row = run_generation(
+            setting["model"],
+            data,
+            rows,
+            batch,
+            new,
+            lesions,
+            args.workers,
+            setting["device"],
+            setting["dtype"],
+            setting["pad_id"],
+            cache,
+        )
+    except torch.cuda.OutOfMemoryError:
+        report.notes.append(f"batch {batch} with {new} new tokens ({cache} cache) does not fit")
+        torch.cuda.empty_cache()
+        return None
+    report.generation.append(row)
+    print_generation(row)
+    return row
+
+
+def _largest(
+    args: argparse.Namespace,
+    report: Report,
+    setting: dict[str, Any],
+    new: int,
+    measured: list[GenRow],
+    data: PreparedLesions,
+    rows: list[list[int]],
+) -> int | None:
+    """Run the largest batch that fits (projected, then halved towards the largest batch
+    measured while it runs out of memory); its size, or None."""
+    import torch
+
+    if not setting["device"].startswith("cuda"):
+        report.notes.append("largest batch that fits: measured on a GPU only")
+        return None
+    total = torch.cuda.get_device_properties(0).total_memory / 2**30
+    batch = largest_batch(measured, total)
+    floor = max(r.batch for r in measured)
+    while batch is not None and batch > floor:
+        if time.perf_counter() - setting["started"] > args.generation_budget_s:
+            report.notes.append(f"generation budget spent: largest batch ({batch}) not run")
+            return None
+        big = PreparedLesions(data.root, cycled(data.records, batch), data.size, data.half)
+        if _measure(args, report, setting, batch, new, batch, big, cycled(rows, batch)):
+            return batch
+        batch = (batch + floor) // 2
+    return None
+
+
+def _full_split(
+    args: argparse.Namespace, report: Report, setting: dict[str, Any], batch: int
+) -> None:
+    """`demo-full` (when this petar-bench has it): its test split at `batch`, 256 tokens."""
+    from petar_bench import registry
+
+    for name in args.datasets:
+        if name == "demo":
+            continue
+        if args.dry_run or name not in {e.name for e in registry.datasets.entries()}:
+            report.notes.append(f"dataset {name!r}: not available here; skipped")
+            continue
+        handle = registry.datasets.create(name)
+        records = handle.manifest.split("test")
+        data = PreparedLesions(handle.root, records, setting["size"], half=True)
+        rows = prompt_rows(records, setting["config"], setting["image_tokens"])
+        print(f"{name}: {len(records)} test lesions, batch {batch}, 256 new tokens", flush=True)
+        budget_end = time.perf_counter() + args.full_budget_s
+        lesions = len(records)
+        if args.full_budget_s <= 0:
+            report.notes.append(f"dataset {name!r}: --full-budget-s 0; skipped")
+            continue
+        # as many lesions as the budget allows, at the demo's rate for this batch
+        rate = max((r.lesions_per_s for r in report.generation if r.batch == batch), default=0)
+        if rate > 0:
+            lesions = min(lesions, max(batch, int(rate * (budget_end - time.perf_counter()))))
+        _measure(args, report, setting, batch, 256, lesions, data, rows)
 
 
 def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: Path) -> None:
@@ -502,35 +656,34 @@ def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: 
     print(
         f"PETAR-4B: {params:.2f}B parameters, {dtype}, input {size}, {n} test lesions", flush=True
     )
+    setting = {
+        "model": model,
+        "device": device,
+        "dtype": dtype,
+        "pad_id": int(config["pad_token_id"]),
+        "size": size,
+        "config": config,
+        "image_tokens": geometry.num_image_tokens,
+        "started": time.perf_counter(),
+    }
     sizes = sorted({b for b in (*args.batches, n) if b <= n})
     tokens = (4,) if args.dry_run else args.new_tokens
-    started = time.perf_counter()
+    largest: int | None = None
     for new in tokens:
+        measured = []
         for b in sizes:
-            if time.perf_counter() - started > args.generation_budget_s:
+            if time.perf_counter() - setting["started"] > args.generation_budget_s:
                 report.notes.append(f"generation budget spent: skipped batch {b}, {new} tokens")
                 continue
             lesions = n if args.dry_run else min(n, max(2 * b, args.min_lesions))
-            try:
-                row = run_generation(
-                    model,
-                    data,
-                    rows,
-                    b,
-                    new,
-                    lesions,
-                    args.workers,
-                    device,
-                    dtype,
-                    int(config["pad_token_id"]),
-                )
-            except torch.cuda.OutOfMemoryError:
-                report.notes.append(f"batch {b} with {new} new tokens does not fit")
-                torch.cuda.empty_cache()
-                continue
-            report.generation.append(row)
-            print_generation(row)
-    del model
+            for cache in args.petar_caches:  # side by side: the GPU run decides
+                row = _measure(args, report, setting, b, new, lesions, data, rows, cache)
+                if row is not None and cache == args.petar_caches[0]:
+                    measured.append(row)
+        largest = _largest(args, report, setting, new, measured, data, rows) or largest
+    fitted = [r.batch for r in report.generation]
+    _full_split(args, report, setting, largest or max(fitted, default=1))
+    del model, setting
     if device.startswith("cuda"):
         torch.cuda.empty_cache()
 
@@ -558,22 +711,19 @@ def part_judge(args: argparse.Namespace, report: Report, device: str) -> None:
     )
     started = time.perf_counter()
     for b in (2,) if args.dry_run else args.judge_batches:
-        if time.perf_counter() - started > args.judge_budget_s:
-            report.notes.append(f"judge budget spent: skipped batch {b}")
-            continue
-        try:
-            row = run_judge(judge, b, prompt, answer, b * (1 if args.dry_run else 2), device)
-        except torch.cuda.OutOfMemoryError:
-            report.notes.append(f"judge batch {b} does not fit")
-            torch.cuda.empty_cache()
-            continue
-        report.judge.append(row)
-        print(
-            f"  batch {row.batch:>3}  {row.judgements_per_s:7.2f} judgements/s "
-            f"({1 / row.judgements_per_s:.3f} s each; upstream ~2.2 s)  cache {row.cache}  "
-            f"peak {row.peak_gpu_gib:6.1f} GiB",
-            flush=True,
-        )
+        for cache in args.judge_caches:
+            if time.perf_counter() - started > args.judge_budget_s:
+                report.notes.append(f"judge budget spent: skipped batch {b} ({cache} cache)")
+                continue
+            count = b * (1 if args.dry_run else 2)
+            try:
+                row = run_judge(judge, b, prompt, answer, count, device, cache=cache)
+            except torch.cuda.OutOfMemoryError:
+                report.notes.append(f"judge batch {b} ({cache} cache) does not fit")
+                torch.cuda.empty_cache()
+                continue
+            report.judge.append(row)
+            print_judge(row)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -597,25 +747,57 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--min-lesions",
         type=int,
-        default=8,
+        default=4,
         help="lesions per setting at least (2 batches, at most the split)",
     )
     parser.add_argument("--workers", type=int, default=8, help="DataLoader workers")
     parser.add_argument(
         "--generation-budget-s",
         type=float,
-        default=240,
+        default=210,
         help="no new generation setting starts after this many seconds",
     )
-    parser.add_argument("--judge-batches", type=int, nargs="+", default=[1, 16, 64])
+    parser.add_argument(
+        "--petar-caches",
+        nargs="+",
+        choices=["dynamic", "static"],
+        default=["dynamic", "static"],
+        help="PETAR-4B KV caches, each measured at each setting (the first for the largest batch)",
+    )
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["demo", "demo-full"],
+        help="'demo' and larger synthetic splits to run at the largest batch (when installed)",
+    )
+    parser.add_argument(
+        "--full-budget-s",
+        type=float,
+        default=45,
+        help="seconds for each larger split (as many lesions as fit in them)",
+    )
+    parser.add_argument(
+        "--judge-batches", type=int, nargs="+", default=[1, 16, 64], help="judge batch sizes"
+    )
+    parser.add_argument(
+        "--judge-caches",
+        nargs="+",
+        choices=["static", "dynamic"],
+        default=["static", "dynamic"],
+        help="KV caches the judge is measured with (each batch size with each)",
+    )
     parser.add_argument(
         "--judge-budget-s",
         type=float,
-        default=150,
+        default=120,
         help="no new judge setting starts after this many seconds",
     )
-    parser.add_argument("--judge-prompt-tokens", type=int, default=512)
-    parser.add_argument("--judge-answer-tokens", type=int, default=256)
+    parser.add_argument(
+        "--judge-prompt-tokens", type=int, default=512, help="longest judge prompt (tokens)"
+    )
+    parser.add_argument(
+        "--judge-answer-tokens", type=int, default=256, help="judge answer length (tokens)"
+    )
     return parser.parse_args(argv)
 
 

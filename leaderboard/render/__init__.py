@@ -1,7 +1,38 @@
-"""Board renderers: terminal (rich), Markdown and a self-contained static HTML page."""
+"""Board renderers: terminal (rich), Markdown and a self-contained static HTML page.
 
-from petar_bench.leaderboard.render.html import render_html
-from petar_bench.leaderboard.render.md import render_markdown
-from petar_bench.leaderboard.render.terminal import print_board, print_entry
+Each renderer is imported on first use (PEP 562): `leaderboard show` needs only the
+terminal one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    "print_board": "terminal",
+    "print_entry": "terminal",
+    "render_html": "html",
+    "render_markdown": "md",
+}
+
+if TYPE_CHECKING:
+    from petar_bench.leaderboard.render.html import render_html
+    from petar_bench.leaderboard.render.md import render_markdown
+    from petar_bench.leaderboard.render.terminal import print_board, print_entry
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
+
 
 __all__ = ["print_board", "print_entry", "render_html", "render_markdown"]

@@ -5,23 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
 
 from petar_bench.errors import UserError
 from petar_bench.fileio import parse_json_text, read_text_file
-from petar_bench.leaderboard.board import BoardView, load_board
 from petar_bench.leaderboard.config import DEFAULT_BOARD, SHIPPED_DIR, board_dir, load_board_config
-from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
-from petar_bench.leaderboard.submit import (
-    SubmissionMetadata,
-    SubmitResult,
-    TrainingData,
-    load_metadata,
-)
-from petar_bench.leaderboard.submit import submit as submit_entry
+
+if TYPE_CHECKING:  # show and render must not import the submission code (start-up time)
+    from petar_bench.leaderboard.board import BoardView
+    from petar_bench.leaderboard.entry import ModelInfo
+    from petar_bench.leaderboard.submission import SubmitResult, TrainingData
 
 _REF = re.compile(r"^([A-Za-z0-9][\w.-]*):([A-Za-z0-9][\w.-]*)$")
 
@@ -34,6 +30,7 @@ def show(
     extra: Sequence[Path] = (),
 ) -> BoardView:
     """Print the board (or, with `entry`, one entry's provenance and strata)."""
+    from petar_bench.leaderboard.board import load_board
     from petar_bench.leaderboard.render.terminal import print_board, print_entry
 
     view = load_board(board or DEFAULT_BOARD, extra)
@@ -54,12 +51,19 @@ def render(
 ) -> str:
     """Markdown (stdout unless `output`) or HTML (default file leaderboard.html)."""
     from petar_bench.fileio import atomic_write_text
-    from petar_bench.leaderboard.render import render_html, render_markdown
+    from petar_bench.leaderboard.board import load_board
 
     if format not in ("md", "html"):
         raise UserError(f"--format {format!r} is not supported; choose 'md' or 'html'")
     view = load_board(board or DEFAULT_BOARD, extra)
-    text = render_markdown(view) if format == "md" else render_html(view)
+    if format == "md":
+        from petar_bench.leaderboard.render.md import render_markdown
+
+        text = render_markdown(view)
+    else:
+        from petar_bench.leaderboard.render.html import render_html
+
+        text = render_html(view)
     if output is None and format == "md":
         console.file.write(text)
         return text
@@ -71,6 +75,9 @@ def render(
 
 def parse_training(text: str, patients_file: Path | None) -> TrainingData:
     """'--training-data' ("none", "petarseg-11k:train", free text, or a comma-separated mix)."""
+    from petar_bench.leaderboard.entry import DatasetRef
+    from petar_bench.leaderboard.submission import TrainingData
+
     text = text.strip()
     if not text:
         raise UserError(
@@ -103,6 +110,8 @@ def _decoding(text: str) -> dict[str, Any]:
 
 def _model(**fields: Any) -> ModelInfo:
     from pydantic import ValidationError
+
+    from petar_bench.leaderboard.entry import ModelInfo
 
     try:
         return ModelInfo(**fields)
@@ -147,6 +156,9 @@ def submit(
     With `board` a folder, the entry is written into it; otherwise (the shipped board) into
     $PETAR_BENCH_HOME/leaderboard/<board_id>/, which show and render read as well.
     """
+    from petar_bench.leaderboard.submission import SubmissionMetadata, load_metadata
+    from petar_bench.leaderboard.submission import submit as submit_entry
+
     chosen = board or DEFAULT_BOARD
     config = load_board_config(chosen)
     if split is not None and split != config.split:

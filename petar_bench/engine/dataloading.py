@@ -10,7 +10,7 @@ loads the next batches while the model works on this one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,8 @@ class LoadedSample:
     sample_id: str
     input: LesionInput | None
     error: str | None = None
-
-
-def describe_error(exc: BaseException) -> str:
-    """One line for the store: a UserError's message, else 'Type: message'."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, UserError):
-        return text or "UserError"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    #: The adapter's preparer output (model inputs computed where the lesion was loaded).
+    prepared: dict[str, Any] | None = None
 
     def pin_memory(self) -> LoadedSample:
         """Called by a DataLoader with pin_memory=True: page-locked tensors copy to the GPU
@@ -47,9 +41,35 @@ def describe_error(exc: BaseException) -> str:
         pinned: dict[str, Any] = {}
         for name in _VOLUME_FIELDS:
             value = getattr(self.input, name)
-            if hasattr(value, "pin_memory"):
+            if name == "ct_native" and value is self.input.ct:
+                continue  # one array seen twice: pinned once, below
+            if _is_tensor(value):
                 pinned[name] = value.pin_memory()
-        return replace(self, input=replace(self.input, **pinned)) if pinned else self
+        _keep_ct_identity(self.input, pinned)
+        prepared = _map_arrays(self.prepared, lambda v: v.pin_memory(), _is_tensor)
+        lesion = replace(self.input, **pinned) if pinned else self.input
+        return replace(self, input=lesion, prepared=prepared)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the store: a UserError's message, else 'Type: message'."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, UserError):
+        return text or "UserError"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_tensor(value: Any) -> bool:
+    return hasattr(value, "pin_memory") and not isinstance(value, np.ndarray)
+
+
+def _map_arrays(
+    prepared: dict[str, Any] | None, convert: Callable[[Any], Any], which: Callable[[Any], bool]
+) -> dict[str, Any] | None:
+    """`prepared` with `convert` applied to the values `which` selects (others kept)."""
+    if prepared is None:
+        return None
+    return {k: convert(v) if which(v) else v for k, v in prepared.items()}
 
 
 def exam_order(records: Sequence[LesionRecord]) -> list[list[int]]:
@@ -90,13 +110,31 @@ def exam_shards(dataset: Any, groups: list[list[int]]) -> Any:
     return _TorchExamShards(dataset, groups)
 
 
-class LesionDataset:
-    """Records -> LoadedSample, one exam cache per process."""
+#: An adapter's preparation step: lesion -> the model's input arrays (see Adapter.preparer).
+Preparer = Callable[[LesionInput], dict[str, Any]]
 
-    def __init__(self, root: Path, records: Sequence[LesionRecord], *, cache_exams: int = 2):
+
+class LesionDataset:
+    """Records -> LoadedSample, one exam cache per process.
+
+    With `prepare` (an adapter's preparer), each loaded lesion is also turned into the
+    model's inputs here, that is in the DataLoader worker that loaded it: the preprocessing
+    runs ahead of generation instead of inside it. A lesion whose preparation fails comes
+    back with the error, as one that cannot be loaded.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        records: Sequence[LesionRecord],
+        *,
+        cache_exams: int = 2,
+        prepare: Preparer | None = None,
+    ):
         self.root = Path(root)
         self.records = list(records)
         self.cache_exams = cache_exams
+        self.prepare = prepare
         self._loader: VolumeLoader | None = None
 
     def __len__(self) -> int:
@@ -107,9 +145,11 @@ class LesionDataset:
             self._loader = VolumeLoader(self.root, cache_exams=self.cache_exams)
         record = self.records[index]
         try:
-            return LoadedSample(index, record.sample_id, self._loader.load(record))
+            lesion = self._loader.load(record)
+            prepared = self.prepare(lesion) if self.prepare is not None else None
         except Exception as exc:  # one bad lesion must not stop the run
             return LoadedSample(index, record.sample_id, None, describe_error(exc))
+        return LoadedSample(index, record.sample_id, lesion, prepared=prepared)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -133,6 +173,15 @@ def collate_samples(items: list[LoadedSample]) -> list[LoadedSample]:
     return [_to_tensors(item) for item in items]
 
 
+def _from_numpy(value: np.ndarray) -> Any:
+    import torch
+
+    try:
+        return torch.from_numpy(value)
+    except (TypeError, ValueError):  # e.g. big-endian data: send it pickled instead
+        return value
+
+
 def _to_tensors(sample: LoadedSample) -> LoadedSample:
     import torch
 
@@ -148,7 +197,8 @@ def _to_tensors(sample: LoadedSample) -> LoadedSample:
         except (TypeError, ValueError):  # e.g. big-endian data: send it pickled instead
             continue
     _keep_ct_identity(sample.input, moved)
-    return replace(sample, input=replace(sample.input, **moved))
+    prepared = _map_arrays(sample.prepared, _from_numpy, lambda v: isinstance(v, np.ndarray))
+    return replace(sample, input=replace(sample.input, **moved), prepared=prepared)
 
 
 def _keep_ct_identity(lesion: LesionInput, moved: dict[str, Any]) -> None:
@@ -167,7 +217,28 @@ def _to_arrays(sample: LoadedSample) -> LoadedSample:
         if value is not None and not isinstance(value, np.ndarray):
             moved[name] = value.numpy()  # shares the tensor's memory, no copy
     _keep_ct_identity(sample.input, moved)
-    return replace(sample, input=replace(sample.input, **moved)) if moved else sample
+    prepared = _map_arrays(sample.prepared, lambda v: v.numpy(), _is_tensor)
+    lesion = replace(sample.input, **moved) if moved else sample.input
+    return replace(sample, input=lesion, prepared=prepared)
+
+
+def feeds_cuda(adapter: Any) -> bool:
+    """True when the adapter's model runs on a CUDA device (its card's `device_type`): only
+    then are the volumes workers send page-locked (pinned), which costs host memory and
+    helps only copies to a GPU."""
+    card = getattr(adapter, "card", None)
+    return getattr(card, "settings", {}).get("device_type") == "cuda"
+
+
+def feed_preparer(adapter: Any) -> Preparer | None:
+    """The adapter's preparer, to run where lesions are loaded; None for adapters without
+    one and for streaming adapters (they take raw lesions, one request each)."""
+    from petar_bench.baselines.base import StreamingAdapter
+
+    if isinstance(adapter, StreamingAdapter):
+        return None
+    preparer = getattr(adapter, "preparer", None)
+    return preparer() if callable(preparer) else None
 
 
 def iter_batches(

@@ -44,8 +44,14 @@ class FailureBudget:
         )
 
 
-def _call_adapter(adapter: Adapter, inputs: Sequence[LesionInput]) -> list[str]:
-    texts = adapter.generate(list(inputs))
+def _call_adapter(adapter: Adapter, samples: Sequence[LoadedSample]) -> list[str]:
+    """The adapter's findings for loaded samples (prepared ones through generate_prepared)."""
+    inputs: list[LesionInput] = [s.input for s in samples if s.input is not None]
+    prepared = [s.prepared for s in samples if s.prepared is not None]
+    if prepared and len(prepared) == len(inputs):
+        texts = adapter.generate_prepared(inputs, prepared)
+    else:
+        texts = adapter.generate(inputs)
     if not isinstance(texts, list) or len(texts) != len(inputs):
         got = len(texts) if isinstance(texts, list) else type(texts).__name__
         raise TypeError(f"generate() returned {got} for {len(inputs)} lesions; expected a list")
@@ -65,7 +71,7 @@ def run_batch(adapter: Adapter, batch: Sequence[LoadedSample]) -> list[Generatio
         else:
             ready.append((position, sample))
     try:
-        texts = _call_adapter(adapter, [s.input for _, s in ready if s.input is not None])
+        texts = _call_adapter(adapter, [s for _, s in ready])
         outcome.update(
             {p: Generation.ok(s.sample_id, t) for (p, s), t in zip(ready, texts, strict=True)}
         )
@@ -82,7 +88,7 @@ def _one_by_one(
         return Generation.failed(sample.sample_id, describe_error(batch_error))
     assert sample.input is not None
     try:
-        return Generation.ok(sample.sample_id, _call_adapter(adapter, [sample.input])[0])
+        return Generation.ok(sample.sample_id, _call_adapter(adapter, [sample])[0])
     except Exception as exc:
         return Generation.failed(sample.sample_id, describe_error(exc))
 

@@ -23,7 +23,13 @@ from petar_bench.baselines.base import TrainingExample
 from petar_bench.bounds import NUM_WORKERS_RANGE, check_range, check_seed
 from petar_bench.console import plain, progress_bar, warning
 from petar_bench.engine.config import RunConfig, jsonable
-from petar_bench.engine.dataloading import LesionDataset, iter_batches, iter_training_examples
+from petar_bench.engine.dataloading import (
+    LesionDataset,
+    feed_preparer,
+    feeds_cuda,
+    iter_batches,
+    iter_training_examples,
+)
 from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
 from petar_bench.engine.finalize import (
     RunCounts,
@@ -307,9 +313,12 @@ class _Run:
             )
 
     def _loop(self, todo: list, store: GenerationStore, budget: FailureBudget) -> LoopCounts:
-        dataset = LesionDataset(self.dataset.root, todo)
+        dataset = LesionDataset(self.dataset.root, todo, prepare=feed_preparer(self.adapter))
         batches = iter_batches(
-            dataset, batch_size=self.request.batch_size, num_workers=self.request.num_workers
+            dataset,
+            batch_size=self.request.batch_size,
+            num_workers=self.request.num_workers,
+            pin_memory=feeds_cuda(self.adapter),
         )
         label = f"{self.ctx.prefix}{self.request.model}"
         with progress_bar(self.console, len(todo), label, enabled=self.ctx.is_main) as advance:

@@ -1,4 +1,5 @@
-"""Listing and leaderboard commands answer at once: they import no deep-learning stack."""
+"""Listing and leaderboard commands answer at once: they import no deep-learning stack and
+start no helper process (METEOR's JVM is started when that metric is built to score)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ import pytest
 HEAVY = ("torch", "transformers", "bert_score", "monai")
 
 PROBE = """
-import json, runpy, sys
+import json, runpy, subprocess, sys
 watched = json.loads(sys.argv[2])
+started = []
+_popen_init = subprocess.Popen.__init__
+def _record(self, args, *rest, **kwargs):
+    started.append(str(args if isinstance(args, str) else args[0]))
+    _popen_init(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = _record
 sys.argv = ["petar-bench", *json.loads(sys.argv[1])]
 code = 0
 try:
@@ -21,7 +28,9 @@ try:
 except SystemExit as exc:
     code = exc.code or 0
 heavy = sorted(m for m in watched if m in sys.modules)
-sys.stderr.write("\\nPROBE " + json.dumps({"code": code, "heavy": heavy}) + "\\n")
+sys.stderr.write(
+    "\\nPROBE " + json.dumps({"code": code, "heavy": heavy, "started": started}) + "\\n"
+)
 """
 
 
@@ -52,3 +61,4 @@ def test_command_imports_no_heavy_library(args, tmp_path):
     probe = json.loads(line.removeprefix("PROBE "))
     assert probe["code"] == 0, done.stderr[-2000:]
     assert probe["heavy"] == [], f"{' '.join(argv)} imported {probe['heavy']}"
+    assert probe["started"] == [], f"{' '.join(argv)} started {probe['started']}"

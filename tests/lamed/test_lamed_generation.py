@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 pytest.importorskip("torch")
@@ -95,3 +97,52 @@ def test_tokenizer_without_bos_splices_by_position_like_the_release(tiny_petar, 
     assert ids[:8] == [runner.image_token_id] * 8  # no BOS: positions 1..8 hit a prompt token
     texts = runner.generate(_volumes(1), [PAPER_PROMPT], max_new_tokens=3)  # warns only once
     assert len(texts) == 1
+
+
+def test_decoding_reuses_the_kv_cache(petar_runner, monkeypatch):
+    """The prompt (with the image) is encoded once; every later step feeds one new token per
+    row and the cache the previous step returned, never the whole sequence again."""
+    inner = petar_runner.model.model
+    calls = []
+    forward = type(inner).forward
+
+    @functools.wraps(forward)  # keeps the signature the decoder inspects for its keyword
+    def recording(self, *args, **kwargs):
+        out = forward(self, *args, **kwargs)
+        cache_in = kwargs.get("past_key_values", kwargs.get("cache"))
+        calls.append((kwargs["inputs_embeds"].shape[1], kwargs.get("use_cache"), cache_in))
+        calls[-1] += (getattr(out, "past_key_values", None) or getattr(out, "cache", None),)
+        return out
+
+    monkeypatch.setattr(type(inner), "forward", recording)
+    volumes = _volumes(2, seed=5)
+    petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=6)
+    assert len(calls) >= 3
+    first_len, use_cache, cache_in, _ = calls[0]
+    assert first_len > 8 and use_cache is True and cache_in is None  # prompt + image tokens
+    for (length, use, given, _), (_, _, _, previous) in zip(calls[1:], calls, strict=False):
+        assert length == 1 and use is True
+        assert given is previous and given is not None
+
+
+def test_static_cache_gives_the_same_tokens(petar_runner, monkeypatch):
+    """A pre-allocated (static) KV cache changes shapes, not results: same tokens, logits
+    equal to rounding, on a padded batch."""
+    from petar_bench.baselines.lamed import generation
+
+    volumes = _volumes(2, seed=5)
+    dynamic = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
+    greedy = generation.greedy_generate
+    kinds = []
+
+    def static(*args, **kwargs):
+        out = greedy(*args, **kwargs, static_cache=True)
+        kinds.append("static")
+        return out
+
+    monkeypatch.setattr("petar_bench.baselines.lamed.runtime.greedy_generate", static)
+    fixed = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
+    assert kinds == ["static"]
+    assert fixed.tokens == dynamic.tokens and len(fixed.tokens[0]) >= 3
+    for a, b in zip(fixed.logits, dynamic.logits, strict=True):
+        assert torch.allclose(a, b, atol=1e-4, rtol=0)

@@ -14,7 +14,7 @@ from petar_bench.leaderboard import load_board, read_entry
 from petar_bench.leaderboard._scored import entry_metrics
 from petar_bench.leaderboard.config import load_board_config
 from petar_bench.leaderboard.entry import StoredPredictions
-from petar_bench.leaderboard.submit import score_predictions
+from petar_bench.leaderboard.submission import score_predictions
 from petar_bench.leaderboard.validate import Predictions
 from petar_bench.leaderboard.verify import verify_board
 from petar_bench.records import Manifest, write_manifest
