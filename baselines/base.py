@@ -66,6 +66,11 @@ class Adapter(ABC):
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         """One finding per lesion, in batch order."""
 
+    def notes(self) -> list[str]:
+        """One-line warnings about what this process generated (for example answers cut at
+        the token limit), shown when generation ends; the default has none."""
+        return []
+
 
 class StreamingAdapter(Adapter):
     """An adapter that keeps many requests in flight (a model behind a server) and hands back
