@@ -82,6 +82,11 @@ class Adapter(ABC):
         `batch[i]`); the default ignores `prepared`."""
         return self.generate(batch)
 
+    def notes(self) -> list[str]:
+        """One-line warnings about what this process generated (for example answers cut at
+        the token limit), shown when generation ends; the default has none."""
+        return []
+
 
 class StreamingAdapter(Adapter):
     """An adapter that keeps many requests in flight (a model behind a server) and hands back

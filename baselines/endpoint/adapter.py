@@ -151,6 +151,14 @@ class OpenAIVLMAdapter(StreamingAdapter):
                 self.n_cut += 1
         return text.strip()
 
+    def notes(self) -> list[str]:
+        if not self.n_cut:
+            return []
+        return [
+            f"{self.n_cut} answer(s) stopped at max_tokens={self.settings.max_tokens} and are "
+            "cut short; raise it with -o max_tokens=N (a new run key)"
+        ]
+
     # -- many ------------------------------------------------------------------------------
     def generate_stream(
         self, inputs: Iterable[LesionInput]

@@ -249,6 +249,15 @@ class ImageTextAdapter(Adapter):
         prompts = [self.settings.prompt] * len(batch)
         return self.runner.generate(images, prompts, max_new_tokens=self.settings.max_new_tokens)
 
+    def notes(self) -> list[str]:
+        n_cut = self._runner.n_cut if self._runner is not None else 0
+        if not n_cut:
+            return []
+        return [
+            f"{n_cut} answer(s) reached max_new_tokens={self.settings.max_new_tokens} without "
+            "a stop token and are cut short; raise it with -o max_new_tokens=N (a new run key)"
+        ]
+
 
 def create(name: str, **options: Any) -> ImageTextAdapter:
     """The adapter of preset `name` with the user's options."""

@@ -92,6 +92,8 @@ class ImageTextRunner:
         self.dtype = _DTYPES[dtype]
         self.processor = load_processor(directory)
         self.model = load_model(directory, device=device, dtype=dtype)
+        #: Answers that ran into max_new_tokens without a stop token (cut short).
+        self.n_cut = 0
 
     def inputs(self, images: Sequence[Sequence[np.ndarray]], prompts: Sequence[str]) -> Any:
         """Tokenised chat prompts and pixel values for a batch, left padded."""
@@ -146,7 +148,10 @@ class ImageTextRunner:
         stops = set(stops if isinstance(stops, list) else [stops])
         rows = []
         for tokens in new:
-            cut = next((i for i, t in enumerate(tokens) if t in stops), len(tokens))
+            cut = next((i for i, t in enumerate(tokens) if t in stops), None)
+            if cut is None:  # no stop token: the answer ran into max_new_tokens
+                self.n_cut += 1
+                cut = len(tokens)
             rows.append(tokens[:cut])
         return rows
 

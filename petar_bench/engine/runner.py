@@ -322,7 +322,13 @@ class _Run:
         )
         label = f"{self.ctx.prefix}{self.request.model}"
         with progress_bar(self.console, len(todo), label, enabled=self.ctx.is_main) as advance:
-            return generate_into_store(self.adapter, batches, store, budget, advance)
+            try:
+                return generate_into_store(self.adapter, batches, store, budget, advance)
+            finally:
+                # Said even when the loop stops early (failure budget, Ctrl-C): the counts
+                # explain answers already in the store.
+                for note in self.adapter.notes():
+                    self.warn(note)
 
     def _report_counts(self, counts: LoopCounts, seconds: float) -> None:
         """Always printed (also without a terminal): the final count of this process."""

@@ -29,7 +29,7 @@ needs_transformers = pytest.mark.skipif(
     reason="needs torch, transformers and pillow",
 )
 # transformers 5 builds the Qwen-VL and InternVL processors only with torchvision present
-# (their video part); no torchvision build matches a CPU-only torch on PyPI.
+# (their video part); the test install pins a matching torch/torchvision pair.
 needs_torchvision = pytest.mark.skipif(
     importlib.util.find_spec("torchvision") is None,
     reason="the Qwen-VL and InternVL processors of transformers 5 need torchvision",
@@ -212,6 +212,8 @@ def test_family_loads_natively_and_batching_keeps_each_answer(tiny_dirs, family)
     assert int((batch["attention_mask"] == 0).sum()) > 0  # padding really happened
     assert bool((batch["attention_mask"][:, -1] == 1).all())  # ... on the left
     together = runner.generate_ids(images, prompts, max_new_tokens=6)
+    # Rows shorter than 6 stopped at a stop token; the others were cut and counted.
+    assert runner.n_cut == sum(len(row) == 6 for row in together)
     alone = [
         runner.generate_ids([i], [p], max_new_tokens=6)[0]
         for i, p in zip(images, prompts, strict=True)

@@ -246,3 +246,19 @@ def test_kill_9_then_resume_loses_nothing(
     assert len(ids) == len(set(ids)) == 12  # none lost, none asked twice after storing
     assert len(server.requests) - before == 12 - len(stored)
     assert len(read_store(store, store.name[:16]).entries) == 12
+
+
+def test_a_run_says_how_many_answers_were_cut(
+    server: Loopback, demo_dataset: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from petar_bench.cli import main
+
+    server.respond = lambda r: " ".join(["word"] * 40)
+    args = ["run", "--model", "openai-vlm", "--limit", "3", "--no-score"]
+    options = ["-o", f"base_url={server.url}", "-o", "size_px=32", "-o", "max_tokens=10"]
+    with pytest.raises(SystemExit) as done:
+        main([*args, *options, "--output-dir", str(tmp_path / "run")])
+    assert (done.value.code or 0) == 0
+    captured = capsys.readouterr()
+    err = " ".join((captured.err + captured.out).split())
+    assert "3 answer(s) stopped at max_tokens=10" in err and "-o max_tokens=N" in err
