@@ -85,7 +85,8 @@ def make_data(seed: int = 0) -> tuple[list[str], list[str], list[str], list[str]
     refs = [finding(rng) for _ in range(N_SAMPLES)]
     a = [noisy(r, rng, 0.25) for r in refs]
     b = [noisy(r, rng, 0.35) for r in refs]
-    patients, p = [], 0
+    patients: list[str] = []
+    p = 0
     while len(patients) < N_SAMPLES:  # 1-4 lesions per patient, ~2.4 on average
         patients += [f"P{p:05d}"] * int(rng.integers(1, 5))
         p += 1

@@ -211,13 +211,23 @@ def place_lesion(
     taken = occupied[box]
     avoid = hot | taken
     cand = allowed & ~taken if (allowed & ~taken).any() else allowed
-    for margin in (2, 1, 0):
-        keep = allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
-        if keep.any():
-            cand = keep
+    # The widest margin (in voxels) from hot organs that still leaves room in the host itself:
+    # on coarse grids a small host (the uncinate process) may lie entirely within two voxels of
+    # a hot organ, and the lesion must not move into the surrounding fat instead.
+    for need_host in (True, False):
+        kept = None
+        for margin in (2, 1, 0):
+            keep = allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
+            if (keep & host).any() if need_host else keep.any():
+                kept = keep
+                break
+        if kept is not None:
+            cand = kept
             break
     edt = distance_transform_edt(cand, sampling=spacing)
-    centre = _choose_centre(edt, target, r_mm, spacing, rng, station=site.part is None)
+    centre = _choose_centre(
+        edt, target, r_mm, spacing, rng, station=site.part is None, host=host & cand
+    )
     shape = _lobulated(cand.shape, centre, spec, r_mm, spacing, rng) & cand
     shape[centre] = True
     shape = _component(shape, centre)
@@ -278,10 +288,17 @@ def _work_box(phantom: Phantom, site: Site, spec: LesionSpec, r_mm: float):
     return box, target
 
 
-def _choose_centre(edt, target, r_mm, spacing, rng, *, station: bool) -> tuple[int, int, int]:
+def _choose_centre(
+    edt, target, r_mm, spacing, rng, *, station: bool, host=None
+) -> tuple[int, int, int]:
     if not station:
         threshold = min(r_mm, 0.7 * float(edt.max()))
-        choices = np.argwhere(edt >= threshold)
+        deep = edt >= threshold
+        # The centre lies in the host organ itself when it can (`edt` also covers the margin
+        # a lesion may grow into).
+        if host is not None and (deep & host).any():
+            deep &= host
+        choices = np.argwhere(deep)
         return tuple(int(x) for x in choices[int(rng.integers(len(choices)))])  # type: ignore[return-value]
     grid_idx = np.indices(edt.shape, dtype=np.float64)
     offset = (grid_idx - np.asarray(target)[:, None, None, None]) * spacing[:, None, None, None]

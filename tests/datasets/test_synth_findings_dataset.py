@@ -11,7 +11,7 @@ import pytest
 from petar_bench.datasets.lesions import LesionSpec
 from petar_bench.datasets.phrasing import HEDGES
 from petar_bench.datasets.priors import PriorLesion, change_class
-from petar_bench.datasets.synthetic import GRID, _write_exam, plan_dataset
+from petar_bench.datasets.synthetic import _write_exam, plan_dataset
 from petar_bench.findings import format_suv
 from petar_bench.metrics.numbers import values_of
 from petar_bench.metrics.pet_fields import parse_finding
@@ -107,7 +107,7 @@ class _KindedSpec(LesionSpec):
 def test_the_generator_hedges_lesions_by_kind(kind, tmp_path):
     plan = next(p for p in plan_dataset(0, 8) if p.tracer == "FDG")
     specs = tuple(_KindedSpec(**{**dataclasses.asdict(s), "kind": kind}) for s in plan.lesions)
-    records = _write_exam(tmp_path, dataclasses.replace(plan, lesions=specs), 0, GRID)
+    records = _write_exam(tmp_path, dataclasses.replace(plan, lesions=specs), 0)
     for r in records:
         text = r.fields.findings or ""
         assert any(h in text.lower() for h in HEDGES[kind]), text

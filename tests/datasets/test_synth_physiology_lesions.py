@@ -191,7 +191,7 @@ def test_kind_reaches_the_finding_facts(monkeypatch, tmp_path: Path):
         return real(facts, split, rng)
 
     monkeypatch.setattr(synthetic, "render_findings", spy)
-    synthetic._write_exam(tmp_path, plan, 0, synthetic.GRID)
+    synthetic._write_exam(tmp_path, plan, 0)
     assert seen == [s.kind for s in plan.lesions]
 
 
