@@ -245,7 +245,7 @@ ROWS = [
     Row("run: NaN PET under a mask (generation)",
         lambda ws: ["run", "--model", "measure", "--dataset", str(ws.nan_pet_copy("nan2")),
                     "--limit", "2", "--no-score", "--output-dir", str(ws.tmp / "nanrun")],
-        2, "27 NaN or inf voxel(s) in the PET"),
+        2, "NaN or inf voxel(s) in the PET"),
     # ---- item 13: numeric options
     Row("compare: --n-trials 0", lambda ws: ["compare", str(ws.run), str(ws.run), "--n-trials", "0"],
         2, "--n-trials must be between 1 and"),
