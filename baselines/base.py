@@ -5,10 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from petar_bench.jsontypes import JsonObject
 from petar_bench.records import LesionRecord
 from petar_bench.volumes.lesion import LesionInput
 
@@ -28,8 +28,8 @@ class AdapterCard(BaseModel):
     checkpoint: str | None = Field(None, description="Weights identity (hub id or content hash).")
     prompt: str | None = Field(None, description="The exact prompt text, when there is one.")
     preprocessing: str | None = Field(None, description="Preprocessing profile name.")
-    decoding: dict[str, Any] = Field(default_factory=dict, description="Decoding settings.")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Other settings.")
+    decoding: JsonObject = Field(default_factory=dict, description="Decoding settings.")
+    settings: JsonObject = Field(default_factory=dict, description="Other settings.")
     homepage: str | None = Field(None, description="Where the model comes from (not hashed).")
 
 

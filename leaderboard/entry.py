@@ -34,6 +34,7 @@ from pydantic import (
 from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_json_model
 from petar_bench.hashing import sha256_json
+from petar_bench.jsontypes import JsonObject
 
 ENTRY_SCHEMA_VERSION: Literal[2] = 2
 PREDICTIONS_ENCODING: Literal["gzip+base64"] = "gzip+base64"
@@ -101,7 +102,7 @@ class ModelInfo(BaseModel):
     parameters: str = Field("", max_length=50, description="Parameter count, e.g. '4B'.")
     link: str = Field("", max_length=500, description="Paper or code URL (http/https only).")
     checkpoint: str = Field("", max_length=300, description="Weights identity (hub id, hash).")
-    decoding: dict[str, Any] = Field(
+    decoding: JsonObject = Field(
         default_factory=dict, description="Decoding settings (greedy, max tokens, ...)."
     )
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from petar_bench.leaderboard._stats import paired_test
 from petar_bench.leaderboard.config import BoardConfig
 from petar_bench.leaderboard.entry import Entry, MetricScore
 from petar_bench.stats import holm
+
+if TYPE_CHECKING:
+    from petar_bench.metrics.base import Metric
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,14 @@ class RankedBoard:
         return entry.not_computed.get(metric_id, "not computed")
 
 
-def metric_for(metric_id: str, options: dict[str, Any] | None = None) -> Any:
+def metric_for(metric_id: str, options: Mapping[str, object] | None = None) -> Metric:
     """The installed metric, built with the options it ran with (only `aggregate` and
     `per_sample` are used: no model or judge is loaded)."""
     return _metric(metric_id, json.dumps(options or {}, sort_keys=True))
 
 
 @lru_cache(maxsize=64)
-def _metric(metric_id: str, options_json: str) -> Any:
+def _metric(metric_id: str, options_json: str) -> Metric:
     from petar_bench import registry
 
     try:
@@ -214,7 +217,7 @@ def _groups(ordered: list[Entry], config: BoardConfig) -> list[RankedRow]:
     return rows
 
 
-def _test(metric: Any, config: BoardConfig, a: Entry, b: Entry) -> float:
+def _test(metric: Metric, config: BoardConfig, a: Entry, b: Entry) -> float:
     result = paired_test(
         metric,
         a.metrics[config.primary_metric].stats_array(),
