@@ -21,7 +21,6 @@ from petar_bench.errors import UserError
 from petar_bench.grid import VolumeGrid
 from petar_bench.hashing import sha256_file, sha256_json
 
-MANIFEST_SCHEMA_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 SPLITS = ("train", "val", "test")
 
@@ -111,7 +110,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: Literal[1, 2] = 2  # MANIFEST_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = 2  # 2 is written; 1 is still read
     dataset: str = Field(description="Dataset name, e.g. 'synthetic-demo' or 'petarseg-11k'.")
     synthetic: bool = Field(description="True for generated data; never mixed with real data.")
     description: str = ""

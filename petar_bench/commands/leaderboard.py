@@ -14,7 +14,7 @@ from petar_bench.errors import UserError
 from petar_bench.fileio import parse_json_text, read_text_file
 from petar_bench.leaderboard.board import BoardView, load_board
 from petar_bench.leaderboard.config import DEFAULT_BOARD, SHIPPED_DIR, board_dir, load_board_config
-from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
+from petar_bench.leaderboard.entry import ModelInfo, TrainingSplit
 from petar_bench.leaderboard.submit import (
     SubmissionMetadata,
     SubmitResult,
@@ -78,7 +78,7 @@ def parse_training(text: str, patients_file: Path | None) -> TrainingData:
             "'DATASET:SPLIT' (e.g. 'petarseg-11k:train'), or a short description"
         )
     refs = [
-        DatasetRef(dataset=m[1], split=m[2])
+        TrainingSplit(dataset=m[1], split=m[2])
         for part in text.split(",")
         if (m := _REF.match(part.strip()))
     ]

@@ -1,8 +1,8 @@
 """Whole-body anatomical phantoms: body outline, organs, vessels, skeleton, named parts.
 
 Positions are written in the body frame of a standard 175 cm adult (cm; u to the patient's
-right, v anterior, w below the vertex), following the vertebral levels and organ extents of
-the facts sheet (section 6); each patient gets its own scales, habitus, fat thickness and
+right, v anterior, w below the vertex), following standard adult vertebral levels and organ
+extents (`anatomy.py`); each patient gets its own scales, habitus, fat thickness and
 offsets (`draw_frame`). Painting order matters: later structures overwrite earlier ones.
 """
 

@@ -3,8 +3,8 @@ each tracer's patients have disease there.
 
 A site is either a named part of the phantom (a lung lobe, a liver segment, a vertebra: the
 lesion grows inside that part) or a point in the body frame (a nodal station, the prostate
-bed: the lesion is placed in soft tissue near it). Nodal station names follow the facts sheet
-(section 5: neck levels, IASLC stations, abdominal and pelvic chains).
+bed: the lesion is placed in soft tissue near it). Nodal station names follow the
+usual reporting schemes (neck levels, IASLC stations, abdominal and pelvic chains).
 """
 
 from __future__ import annotations
@@ -407,7 +407,7 @@ GROUP_WEIGHTS: Mapping[str, Mapping[str, float]] = {
     },
 }
 
-# Target SUVmax ranges (after blur and noise) by tracer and organ (facts sheet section 2).
+# Target SUVmax ranges (after blur and noise) by tracer and organ (typical clinical values).
 SUV_TARGETS: Mapping[str, Mapping[str, tuple[float, float]]] = {
     "FDG": {
         "Lung": (3.0, 15.0),

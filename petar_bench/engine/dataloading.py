@@ -31,14 +31,6 @@ class LoadedSample:
     input: LesionInput | None
     error: str | None = None
 
-
-def describe_error(exc: BaseException) -> str:
-    """One line for the store: a UserError's message, else 'Type: message'."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, UserError):
-        return text or "UserError"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
     def pin_memory(self) -> LoadedSample:
         """Called by a DataLoader with pin_memory=True: page-locked tensors copy to the GPU
         asynchronously. numpy arrays (main-process loading) are left as they are."""
@@ -50,6 +42,14 @@ def describe_error(exc: BaseException) -> str:
             if hasattr(value, "pin_memory"):
                 pinned[name] = value.pin_memory()
         return replace(self, input=replace(self.input, **pinned)) if pinned else self
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the store: a UserError's message, else 'Type: message'."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, UserError):
+        return text or "UserError"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def exam_order(records: Sequence[LesionRecord]) -> list[list[int]]:
