@@ -5,10 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from petar_bench.jsontypes import JsonObject
 from petar_bench.records import LesionRecord
 from petar_bench.volumes.lesion import LesionInput
 
@@ -28,8 +28,8 @@ class AdapterCard(BaseModel):
     checkpoint: str | None = Field(None, description="Weights identity (hub id or content hash).")
     prompt: str | None = Field(None, description="The exact prompt text, when there is one.")
     preprocessing: str | None = Field(None, description="Preprocessing profile name.")
-    decoding: dict[str, Any] = Field(default_factory=dict, description="Decoding settings.")
-    settings: dict[str, Any] = Field(default_factory=dict, description="Other settings.")
+    decoding: JsonObject = Field(default_factory=dict, description="Decoding settings.")
+    settings: JsonObject = Field(default_factory=dict, description="Other settings.")
     homepage: str | None = Field(None, description="Where the model comes from (not hashed).")
 
 
@@ -66,7 +66,7 @@ class Adapter(ABC):
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         """One finding per lesion, in batch order."""
 
-    def preparer(self) -> Callable[[LesionInput], dict[str, Any]] | None:
+    def preparer(self) -> Callable[[LesionInput], dict[str, object]] | None:
         """Optional: the CPU part of `generate` (resampling, crops, normalisation) as a
         picklable callable, lesion -> the model's input arrays. The engine runs it where
         lesions are loaded (in DataLoader workers with --num-workers), ahead of generation,
@@ -76,7 +76,7 @@ class Adapter(ABC):
         return None
 
     def generate_prepared(
-        self, batch: Sequence[LesionInput], prepared: Sequence[dict[str, Any]]
+        self, batch: Sequence[LesionInput], prepared: Sequence[dict[str, object]]
     ) -> list[str]:
         """`generate` for lesions whose preparer already ran (`prepared[i]` is for
         `batch[i]`); the default ignores `prepared`."""

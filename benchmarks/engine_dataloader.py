@@ -36,6 +36,7 @@ import numpy as np
 from rich.console import Console
 
 from petar_bench.baselines.base import Adapter, AdapterCard
+from petar_bench.console import ConsoleReporter
 from petar_bench.engine import RunRequest, run_benchmark
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
 from petar_bench.registry import Registration, models
@@ -140,7 +141,7 @@ def timed_run(
         score=False,
     )
     start = time.perf_counter()
-    result = run_benchmark(request, console=Console(file=StringIO()), quiet=True)
+    result = run_benchmark(request, reporter=ConsoleReporter(Console(file=StringIO())), quiet=True)
     elapsed = time.perf_counter() - start
     assert result.n_generated == result.n_samples
     return result.n_samples / elapsed

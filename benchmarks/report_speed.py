@@ -20,6 +20,7 @@ from pathlib import Path
 def _runs(root: Path, n: int) -> list[Path]:
     from rich.console import Console
 
+    from petar_bench.console import ConsoleReporter
     from petar_bench.engine import RunRequest, run_benchmark
 
     quiet = Console(file=StringIO())
@@ -31,7 +32,7 @@ def _runs(root: Path, n: int) -> list[Path]:
             output_dir=root / model,
             metrics=("bleu1", "rouge_l", "pet_region_acc"),
         )
-        made.append(run_benchmark(request, console=quiet, quiet=True).run_dir)
+        made.append(run_benchmark(request, reporter=ConsoleReporter(quiet), quiet=True).run_dir)
     return made
 
 

@@ -30,12 +30,13 @@ import json, resource, sys, time
 from io import StringIO
 from pathlib import Path
 from rich.console import Console
+from petar_bench.console import ConsoleReporter
 from petar_bench.engine import RunRequest, run_benchmark
 start = time.perf_counter()
 result = run_benchmark(
     RunRequest(model=sys.argv[1], dataset=sys.argv[2], output_dir=Path(sys.argv[3]),
                metrics=("bleu4", "rouge_l", "cider", "pet_region_acc", "pet_suvmax_fidelity")),
-    console=Console(file=StringIO()), quiet=True,
+    reporter=ConsoleReporter(Console(file=StringIO())), quiet=True,
 )
 seconds = time.perf_counter() - start
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

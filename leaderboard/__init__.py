@@ -1,6 +1,6 @@
 """Leaderboard: submissions, ranking and boards (imported as ``petar_bench.leaderboard``).
 
-Public API: `submit` (validate + re-score a predictions file into an `Entry`), `load_board`
+Public API: `submit` (validate + re-score a predictions file into a `BoardEntry`), `load_board`
 (a board's config, entries, ranking and the paper's reported rows), `rank_board`,
 `compare_runs` (paired tests between two runs or entries), `submit_run` (a run directory
 as an entry: how baseline entries are made), `verify_board` (re-score every entry from its
@@ -29,9 +29,9 @@ _WHERE = {
     "BoardConfig": "config",
     "SubmissionLimits": "config",
     "load_board_config": "config",
-    "DatasetRef": "entry",
-    "Entry": "entry",
-    "MetricScore": "entry",
+    "TrainingSplit": "entry",
+    "BoardEntry": "entry",
+    "BoardMetricScore": "entry",
     "ModelInfo": "entry",
     "StoredPredictions": "entry",
     "TrainingDeclaration": "entry",
@@ -56,12 +56,12 @@ if TYPE_CHECKING:
     from petar_bench.leaderboard.compare import Comparison, MetricComparison, compare_runs
     from petar_bench.leaderboard.config import BoardConfig, SubmissionLimits, load_board_config
     from petar_bench.leaderboard.entry import (
-        DatasetRef,
-        Entry,
-        MetricScore,
+        BoardEntry,
+        BoardMetricScore,
         ModelInfo,
         StoredPredictions,
         TrainingDeclaration,
+        TrainingSplit,
         read_entry,
     )
     from petar_bench.leaderboard.from_run import submit_run
@@ -92,22 +92,22 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "BoardConfig",
+    "BoardEntry",
+    "BoardMetricScore",
     "BoardView",
     "Comparison",
-    "DatasetRef",
-    "Entry",
     "MetricComparison",
-    "MetricScore",
     "ModelInfo",
     "RankedBoard",
     "RankedRow",
     "ReportedTable",
+    "StoredPredictions",
     "SubmissionLimits",
     "SubmissionMetadata",
-    "StoredPredictions",
     "SubmitResult",
     "TrainingData",
     "TrainingDeclaration",
+    "TrainingSplit",
     "VerifyReport",
     "compare_runs",
     "load_board",

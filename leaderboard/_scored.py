@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from petar_bench.leaderboard.entry import MetricScore, stats_matrix
+from petar_bench.leaderboard.entry import BoardMetricScore, stats_matrix
 
 if TYPE_CHECKING:  # the scoring module is not needed to rank or show a board
     from petar_bench.metrics.scoring import ScoreReport
@@ -65,14 +65,14 @@ def _flag_small(cell: Mapping[str, Any]) -> dict[str, Any]:
 
 def entry_metrics(
     report: ScoreReport, sample_ids: Sequence[str]
-) -> tuple[dict[str, MetricScore], dict[str, str], dict[str, object]]:
+) -> tuple[dict[str, BoardMetricScore], dict[str, str], dict[str, object]]:
     """(scores with statistics, not-computed reasons, strata) of a report, in `sample_ids` order.
 
     A metric whose statistics are missing from the report moves to not-computed: without
     them no paired test can be run, so it cannot be ranked.
     """
     have = report.sample_ids or list(sample_ids)
-    scores: dict[str, MetricScore] = {}
+    scores: dict[str, BoardMetricScore] = {}
     not_computed = dict(report.not_computed)
     for metric_id, block in report.metrics.items():
         stats = raw_stats(report, metric_id)
@@ -84,7 +84,7 @@ def entry_metrics(
             continue
         low, high = block.ci95
         ordered = _reorder(stats, have, sample_ids)
-        scores[metric_id] = MetricScore(
+        scores[metric_id] = BoardMetricScore(
             value=float(block.value),
             ci95=(float(low), float(high)) if low is not None and high is not None else None,
             signature=block.signature,

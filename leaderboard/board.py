@@ -15,7 +15,7 @@ from petar_bench.leaderboard.config import (
     load_board_config,
     user_boards_dir,
 )
-from petar_bench.leaderboard.entry import Entry, read_entry
+from petar_bench.leaderboard.entry import BoardEntry, read_entry
 from petar_bench.leaderboard.paper import ReportedTable, load_paper_table
 from petar_bench.leaderboard.rank import Excluded, RankedBoard, rank_board
 from petar_bench.leaderboard.rank_cache import CACHE_FILE, RankCache, user_cache_file
@@ -46,12 +46,12 @@ def entry_folders(board: str | Path, extra: Sequence[Path] = ()) -> list[Path]:
     return unique
 
 
-def load_entries(folders: Sequence[Path]) -> tuple[list[Entry], list[Path], list[Excluded]]:
+def load_entries(folders: Sequence[Path]) -> tuple[list[BoardEntry], list[Path], list[Excluded]]:
     """Every `*.json` except board.json; an unreadable file is listed, not fatal.
 
     The same entry id in two folders (e.g. shipped and a user's copy) is kept once.
     """
-    entries: list[Entry] = []
+    entries: list[BoardEntry] = []
     sources: list[Path] = []
     broken: list[Excluded] = []
     seen: set[str] = set()

@@ -20,7 +20,7 @@ import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import (
@@ -34,6 +34,7 @@ from pydantic import (
 from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_json_model
 from petar_bench.hashing import sha256_json
+from petar_bench.jsontypes import JsonObject
 
 ENTRY_SCHEMA_VERSION: Literal[2] = 2
 PREDICTIONS_ENCODING: Literal["gzip+base64"] = "gzip+base64"
@@ -101,7 +102,7 @@ class ModelInfo(BaseModel):
     parameters: str = Field("", max_length=50, description="Parameter count, e.g. '4B'.")
     link: str = Field("", max_length=500, description="Paper or code URL (http/https only).")
     checkpoint: str = Field("", max_length=300, description="Weights identity (hub id, hash).")
-    decoding: dict[str, Any] = Field(
+    decoding: JsonObject = Field(
         default_factory=dict, description="Decoding settings (greedy, max tokens, ...)."
     )
 
@@ -114,7 +115,7 @@ class ModelInfo(BaseModel):
         return value
 
 
-class DatasetRef(BaseModel):
+class TrainingSplit(BaseModel):
     """A dataset split used for training, named the way `--dataset` and `--split` name it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -131,14 +132,14 @@ class TrainingDeclaration(BaseModel):
     description: str = Field(
         min_length=1, max_length=2000, description="Free text, e.g. 'none (zero-shot)'."
     )
-    datasets: list[DatasetRef] = Field(default_factory=list)
+    datasets: list[TrainingSplit] = Field(default_factory=list)
     n_patients: int = Field(0, ge=0, description="Number of declared training patient ids.")
     patient_ids_sha256: str | None = Field(
         None, description="sha256 over the sorted declared training patient ids."
     )
 
 
-def stats_matrix(rows: Any, *, n: int | None = None) -> np.ndarray:
+def stats_matrix(rows: object, *, n: int | None = None) -> np.ndarray:
     """Per-sample statistics as an (n, k) float array (null = NaN).
 
     ValueError names what is wrong (not a list of rows, rows of different lengths, a value
@@ -158,7 +159,7 @@ def stats_matrix(rows: Any, *, n: int | None = None) -> np.ndarray:
     return values.reshape(len(rows), widths[0] if widths else 0)
 
 
-class MetricScore(BaseModel):
+class BoardMetricScore(BaseModel):
     """One metric of one entry: corpus value, CI and the per-sample statistics behind them."""
 
     model_config = ConfigDict(extra="forbid")
@@ -168,12 +169,12 @@ class MetricScore(BaseModel):
     signature: str
     higher_is_better: bool
     n: int
-    extras: dict[str, Any] = Field(default_factory=dict)
+    extras: JsonObject = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     stats: list[list[float | None]] = Field(
         description="Per-sample sufficient statistics (n x k), aligned with sample_ids; null = NaN."
     )
-    options: dict[str, Any] = Field(
+    options: JsonObject = Field(
         default_factory=dict,
         description="Options the metric ran with (rebuilds it to re-aggregate).",
     )
@@ -188,7 +189,7 @@ class MetricScore(BaseModel):
         return stats_matrix(self.stats)
 
 
-class Entry(BaseModel):
+class BoardEntry(BaseModel):
     """A leaderboard entry file (`<entry_id>.json`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -217,16 +218,16 @@ class Entry(BaseModel):
         description="Per sample, the index of its patient among the split's sorted patient ids "
         "(the clusters of bootstrap and paired tests; the ids themselves are not stored)."
     )
-    metrics: dict[str, MetricScore]
+    metrics: dict[str, BoardMetricScore]
     not_computed: dict[str, str] = Field(default_factory=dict, description="metric -> reason.")
-    strata: dict[str, Any] = Field(
+    strata: JsonObject = Field(
         default_factory=dict, description="Per-stratum scores (tracer, size, SUVmax, region)."
     )
     created: str = Field(description="UTC time the entry was written (ISO 8601).")
     notes: str = Field("", max_length=2000)
 
     @model_validator(mode="after")
-    def _aligned(self) -> Entry:
+    def _aligned(self) -> BoardEntry:
         """Every per-sample list has one item per sample id (paired tests index them)."""
         n = len(self.sample_ids)
         if len(self.patient_index) != n:
@@ -239,7 +240,7 @@ class Entry(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _predictions_match_schema(self) -> Entry:
+    def _predictions_match_schema(self) -> BoardEntry:
         if self.schema_version >= 2 and self.predictions is None:
             raise ValueError("a schema 2 entry must carry its predictions")
         if self.schema_version == 1 and self.predictions is not None:
@@ -269,16 +270,16 @@ def _compact_row(match: re.Match[str]) -> str:
     return "[" + re.sub(r"\s+", " ", match.group(2)) + "]"
 
 
-def entry_json(entry: Entry) -> str:
+def entry_json(entry: BoardEntry) -> str:
     """Indented JSON with each statistics row on one line (readable diffs, ~k times fewer
     lines than one number per line); text inside strings is never touched."""
     return _STRING_OR_NUMBER_ROW.sub(_compact_row, entry.model_dump_json(indent=1)) + "\n"
 
 
-def write_entry(entry: Entry, path: Path) -> Path:
+def write_entry(entry: BoardEntry, path: Path) -> Path:
     """Atomic write (temp file, fsync, rename): a reader never sees half an entry."""
     return atomic_write_text(path, entry_json(entry))
 
 
-def read_entry(path: Path) -> Entry:
-    return read_json_model(Path(path), Entry, what="leaderboard entry")
+def read_entry(path: Path) -> BoardEntry:
+    return read_json_model(Path(path), BoardEntry, what="leaderboard entry")

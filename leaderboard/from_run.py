@@ -12,7 +12,7 @@ from typing import Any, Literal
 from petar_bench.errors import UserError
 from petar_bench.fileio import read_json_object
 from petar_bench.leaderboard.config import DEFAULT_BOARD
-from petar_bench.leaderboard.entry import DatasetRef, ModelInfo
+from petar_bench.leaderboard.entry import ModelInfo, TrainingSplit
 from petar_bench.leaderboard.submission import (
     SubmissionMetadata,
     SubmitResult,
@@ -58,7 +58,9 @@ def run_metadata(
             description=f"the train split of {config['dataset']} (fit by the adapter)"
             if trains
             else "none (no training data)",
-            datasets=[DatasetRef(dataset=str(config["dataset"]), split="train")] if trains else [],
+            datasets=[TrainingSplit(dataset=str(config["dataset"]), split="train")]
+            if trains
+            else [],
         )
     provenance = config.get("provenance") or {}
     return SubmissionMetadata(

@@ -16,7 +16,7 @@ from petar_bench.engine.config import RunConfig
 from petar_bench.errors import UserError
 from petar_bench.fileio import read_json_file, read_json_object
 from petar_bench.leaderboard._scored import raw_stats
-from petar_bench.leaderboard.entry import Entry, read_entry
+from petar_bench.leaderboard.entry import BoardEntry, read_entry
 from petar_bench.metrics.scoring import ScoreReport, parse_scores, read_scores
 
 SCORES_NAME = "scores.json"
@@ -43,7 +43,7 @@ class ScoredSet:
     not_computed: dict[str, str]
 
 
-def _from_entry(entry: Entry, label: str) -> ScoredSet:
+def _from_entry(entry: BoardEntry, label: str) -> ScoredSet:
     return ScoredSet(
         label=label,
         split_fingerprint=entry.split_fingerprint,

@@ -1,7 +1,7 @@
 """Numbers reported in a paper (the PETAR paper's Table 2): shown, never re-scored or ranked.
 
 They carry no CI, p-value, signature or rank group, because none can be computed from a
-table of published means; keeping them in their own schema (not `Entry`) makes it
+table of published means; keeping them in their own schema (not `BoardEntry`) makes it
 impossible to rank them together with re-scored entries by accident.
 """
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from petar_bench.errors import UserError
 from petar_bench.leaderboard._scored import metric_identity
 from petar_bench.leaderboard._stats import paired_test
 from petar_bench.leaderboard.config import BoardConfig
-from petar_bench.leaderboard.entry import Entry, MetricScore
+from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore
 from petar_bench.leaderboard.rank_cache import (
     RankCache,
     paired_test_key,
@@ -34,10 +34,13 @@ from petar_bench.leaderboard.rank_cache import (
 )
 from petar_bench.stats import holm
 
+if TYPE_CHECKING:
+    from petar_bench.metrics.base import Metric
+
 
 @dataclass(frozen=True)
 class RankedRow:
-    entry: Entry
+    entry: BoardEntry
     position: int  # 1-based place in the order of the primary metric
     group: int  # 1-based rank group
     compared_with: str | None = None  # entry_id of the group top this row was tested against
@@ -65,28 +68,28 @@ class RankedBoard:
     #: Metrics no ranked entry could compute, with the reasons given.
     not_computed: dict[str, list[str]] = field(default_factory=dict)
 
-    def score(self, entry: Entry, metric_id: str) -> MetricScore | None:
+    def score(self, entry: BoardEntry, metric_id: str) -> BoardMetricScore | None:
         """The entry's score when it has one with the board's signature, else None."""
         score = entry.metrics.get(metric_id)
         if score is None or metric_identity(score.signature) != self.signatures.get(metric_id):
             return None
         return score
 
-    def missing_reason(self, entry: Entry, metric_id: str) -> str:
+    def missing_reason(self, entry: BoardEntry, metric_id: str) -> str:
         """Why `score` gave None: the entry's not-computed reason or a signature mismatch."""
         if metric_id in entry.metrics:
             return f"signature differs from the board's ({entry.metrics[metric_id].signature})"
         return entry.not_computed.get(metric_id, "not computed")
 
 
-def metric_for(metric_id: str, options: dict[str, Any] | None = None) -> Any:
+def metric_for(metric_id: str, options: Mapping[str, object] | None = None) -> Metric:
     """The installed metric, built with the options it ran with (only `aggregate` and
     `per_sample` are used: no model or judge is loaded)."""
     return _metric(metric_id, json.dumps(options or {}, sort_keys=True))
 
 
 @lru_cache(maxsize=64)
-def _metric(metric_id: str, options_json: str) -> Any:
+def _metric(metric_id: str, options_json: str) -> Metric:
     from petar_bench import registry
 
     try:
@@ -95,7 +98,7 @@ def _metric(metric_id: str, options_json: str) -> Any:
         raise UserError(f"cannot rebuild metric {metric_id!r}: {exc}") from None
 
 
-def _board_signatures(config: BoardConfig, entries: Sequence[Entry]) -> dict[str, str]:
+def _board_signatures(config: BoardConfig, entries: Sequence[BoardEntry]) -> dict[str, str]:
     """Pinned signatures, else the one most entries carry (ties: the alphabetically first)."""
     chosen = {k: metric_identity(v) for k, v in config.metric_signatures.items()}
     for metric_id in config.scored_metrics:
@@ -111,7 +114,7 @@ def _board_signatures(config: BoardConfig, entries: Sequence[Entry]) -> dict[str
     return chosen
 
 
-def _reaggregates(entry: Entry, metric_id: str, cache: RankCache) -> str:
+def _reaggregates(entry: BoardEntry, metric_id: str, cache: RankCache) -> str:
     """'' when the installed metric reproduces the stored value from the stored statistics."""
     score = entry.metrics[metric_id]
     key = reaggregate_key(
@@ -124,7 +127,7 @@ def _reaggregates(entry: Entry, metric_id: str, cache: RankCache) -> str:
     return cache.reaggregates(key, lambda: _reaggregation_problem(entry, metric_id))
 
 
-def _reaggregation_problem(entry: Entry, metric_id: str) -> str:
+def _reaggregation_problem(entry: BoardEntry, metric_id: str) -> str:
     score = entry.metrics[metric_id]
     stats = score.stats_array()
     if stats.shape[0] != entry.n or len(entry.sample_ids) != entry.n:
@@ -142,7 +145,7 @@ def _reaggregation_problem(entry: Entry, metric_id: str) -> str:
 
 
 def _why_excluded(
-    entry: Entry, config: BoardConfig, signatures: dict[str, str], cache: RankCache
+    entry: BoardEntry, config: BoardConfig, signatures: dict[str, str], cache: RankCache
 ) -> str:
     if entry.board_id != config.board_id:
         return f"entry belongs to board {entry.board_id!r}"
@@ -162,7 +165,7 @@ def _why_excluded(
     return _reaggregates(entry, config.primary_metric, cache)
 
 
-def _same_samples(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
+def _same_samples(entries: list[BoardEntry]) -> tuple[list[BoardEntry], list[Excluded]]:
     """Keep entries whose sample ids and patient grouping match the most common ones."""
     if not entries:
         return [], []
@@ -178,7 +181,7 @@ def _same_samples(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
     return kept, dropped
 
 
-def _created(entry: Entry) -> datetime:
+def _created(entry: BoardEntry) -> datetime:
     """When the entry was written (an unreadable time sorts last: it cannot claim priority)."""
     try:
         when = datetime.fromisoformat(entry.created)
@@ -187,10 +190,10 @@ def _created(entry: Entry) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def _unique_predictions(entries: list[Entry]) -> tuple[list[Entry], list[Excluded]]:
+def _unique_predictions(entries: list[BoardEntry]) -> tuple[list[BoardEntry], list[Excluded]]:
     """One row per set of predictions: a re-submission under another name is not a new
     system, whether it repeats the file's bytes or only its content (the same texts with
-    other line endings, blank lines, key order or escaping: see `Entry.duplicate_keys`).
+    other line endings, blank lines, key order or escaping: see `BoardEntry.duplicate_keys`).
     The earliest entry (by `created`; then load order: shipped folder first) keeps the row,
     and the later copies are listed as excluded, wherever they sort by name."""
     first: dict[str, str] = {}
@@ -207,12 +210,12 @@ def _unique_predictions(entries: list[Entry]) -> tuple[list[Entry], list[Exclude
     return [entries[i] for i in sorted(kept)], dropped
 
 
-def _order(entries: list[Entry], metric_id: str) -> list[Entry]:
+def _order(entries: list[BoardEntry], metric_id: str) -> list[BoardEntry]:
     sign = -1.0 if entries and entries[0].metrics[metric_id].higher_is_better else 1.0
     return sorted(entries, key=lambda e: (sign * e.metrics[metric_id].value, e.entry_id))
 
 
-def _groups(ordered: list[Entry], config: BoardConfig, cache: RankCache) -> list[RankedRow]:
+def _groups(ordered: list[BoardEntry], config: BoardConfig, cache: RankCache) -> list[RankedRow]:
     if not ordered:
         return []
     # One metric instance for every test: the one the first entry was scored with.
@@ -236,7 +239,7 @@ def _groups(ordered: list[Entry], config: BoardConfig, cache: RankCache) -> list
 
 
 def _test(
-    config: BoardConfig, options: dict[str, Any], a: Entry, b: Entry, cache: RankCache
+    config: BoardConfig, options: dict[str, Any], a: BoardEntry, b: BoardEntry, cache: RankCache
 ) -> float:
     """The paired test's p-value, from the cache when the same test was run before."""
     score_a, score_b = a.metrics[config.primary_metric], b.metrics[config.primary_metric]
@@ -266,12 +269,12 @@ def _test(
     return cache.p_value(key, run)
 
 
-def _columns(config: BoardConfig, entries: list[Entry]) -> list[str]:
+def _columns(config: BoardConfig, entries: list[BoardEntry]) -> list[str]:
     optional = [m for m in config.optional_metrics if any(m in e.metrics for e in entries)]
     return list(config.required_metrics) + [m for m in optional if m not in config.required_metrics]
 
 
-def _not_computed(config: BoardConfig, entries: list[Entry]) -> dict[str, list[str]]:
+def _not_computed(config: BoardConfig, entries: list[BoardEntry]) -> dict[str, list[str]]:
     reasons: dict[str, list[str]] = {}
     if not entries:
         return reasons
@@ -285,7 +288,7 @@ def _not_computed(config: BoardConfig, entries: list[Entry]) -> dict[str, list[s
 
 def rank_board(
     config: BoardConfig,
-    entries: Sequence[Entry],
+    entries: Sequence[BoardEntry],
     *,
     sources: Sequence[Path] | None = None,
     cache: RankCache | None = None,
@@ -300,7 +303,7 @@ def rank_board(
     signatures = _board_signatures(
         config, [e for e in entries if e.split_fingerprint == config.split_fingerprint]
     )
-    eligible: list[Entry] = []
+    eligible: list[BoardEntry] = []
     excluded: list[Excluded] = []
     for name, entry in zip(names, entries, strict=True):
         reason = _why_excluded(entry, config, signatures, cache)

@@ -27,11 +27,11 @@ from petar_bench.leaderboard.config import (
     user_boards_dir,
 )
 from petar_bench.leaderboard.entry import (
-    DatasetRef,
-    Entry,
+    BoardEntry,
     ModelInfo,
     StoredPredictions,
     TrainingDeclaration,
+    TrainingSplit,
     write_entry,
 )
 from petar_bench.leaderboard.validate import Predictions, name_some, read_predictions
@@ -45,7 +45,7 @@ class TrainingData(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     description: str = Field(min_length=1, max_length=2000)
-    datasets: list[DatasetRef] = Field(default_factory=list)
+    datasets: list[TrainingSplit] = Field(default_factory=list)
     patient_ids: list[str] = Field(default_factory=list)
 
 
@@ -68,7 +68,7 @@ class SubmissionMetadata(BaseModel):
 
 @dataclass(frozen=True)
 class SubmitResult:
-    entry: Entry
+    entry: BoardEntry
     path: Path
 
 
@@ -251,7 +251,7 @@ def submit(
     if lacking:
         reasons = "; ".join(f"{m}: {not_computed.get(m, 'not computed')}" for m in lacking)
         raise UserError(f"required metrics could not be computed, nothing written: {reasons}")
-    entry = Entry(
+    entry = BoardEntry(
         entry_id=entry_id,
         board_id=config.board_id,
         kind=metadata.kind,
@@ -317,7 +317,7 @@ def check_metadata_free_of_references(
             )
 
 
-def assert_no_references(entry: Entry, records: Sequence[LesionRecord]) -> None:
+def assert_no_references(entry: BoardEntry, records: Sequence[LesionRecord]) -> None:
     """Last guard before writing: no reference text (of a gated dataset) inside the entry.
 
     References are not written by design; this catches a metric that puts text in its extras.

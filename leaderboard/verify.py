@@ -24,7 +24,7 @@ from petar_bench.errors import UserError
 from petar_bench.leaderboard._scored import board_strata, metric_identity
 from petar_bench.leaderboard.board import entry_folders, load_entries
 from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
-from petar_bench.leaderboard.entry import Entry, MetricScore, predictions_content_sha256
+from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore, predictions_content_sha256
 from petar_bench.leaderboard.submission import patient_index
 from petar_bench.records import LesionRecord, Manifest
 
@@ -113,7 +113,9 @@ def _close(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _stats_problem(stored: MetricScore, rescored: np.ndarray, sample_ids: Sequence[str]) -> str:
+def _stats_problem(
+    stored: BoardMetricScore, rescored: np.ndarray, sample_ids: Sequence[str]
+) -> str:
     try:
         mine = stored.stats_array()
     except ValueError:
@@ -131,7 +133,7 @@ def _stats_problem(stored: MetricScore, rescored: np.ndarray, sample_ids: Sequen
 
 
 def _check_metric(
-    metric_id: str, stored: MetricScore, report: Any, data: Mapping[str, Any], required: bool
+    metric_id: str, stored: BoardMetricScore, report: Any, data: Mapping[str, Any], required: bool
 ) -> MetricCheck:
     block = report.metrics.get(metric_id)
     if block is None or metric_id not in data.get("stats", {}):
@@ -164,7 +166,7 @@ def _check_metric(
     return MetricCheck(metric_id, "verified")
 
 
-def _entry_problems(entry: Entry, config: BoardConfig, split: _Split) -> list[str]:
+def _entry_problems(entry: BoardEntry, config: BoardConfig, split: _Split) -> list[str]:
     """Problems that make re-scoring meaningless (checked before any metric runs)."""
     problems = []
     if entry.board_id != config.board_id:
@@ -185,7 +187,7 @@ def _entry_problems(entry: Entry, config: BoardConfig, split: _Split) -> list[st
 
 
 def _rescore(
-    entry: Entry, texts: list[str], config: BoardConfig, split: _Split
+    entry: BoardEntry, texts: list[str], config: BoardConfig, split: _Split
 ) -> tuple[Any, list[str]]:
     """The official scoring of the stored texts with the entry's metrics and options."""
     from petar_bench import registry
@@ -213,7 +215,7 @@ def _rescore(
     return report, wanted
 
 
-def verify_entry(entry: Entry, config: BoardConfig, split: _Split, source: str) -> EntryCheck:
+def verify_entry(entry: BoardEntry, config: BoardConfig, split: _Split, source: str) -> EntryCheck:
     problems = _entry_problems(entry, config, split)
     if problems or entry.predictions is None:
         return EntryCheck(source, entry.entry_id, problems)

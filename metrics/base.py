@@ -14,11 +14,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from petar_bench.records import LesionRecord
+
+if TYPE_CHECKING:
+    from petar_bench.jsontypes import JsonValue
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class SampleStats:
 
     values: np.ndarray  # (n, k) float64
     #: Metric-specific counts worth reporting (n_unparsed, n_truncated, ...): JSON-able.
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, JsonValue] = field(default_factory=dict)
     #: Human-readable warnings (e.g. CIDEr on a subset).
     warnings: tuple[str, ...] = ()
 

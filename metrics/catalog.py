@@ -1,8 +1,8 @@
 """Every built-in metric, in one table: id, class, fixed arguments, description, needs.
 
 The registry (`petar_bench.registry.metrics`) reads this table when it is first asked for a
-metric. Nothing here imports a metric module: a row names its class as "module:Class", and
-the module is imported when the metric is created, so listing metrics stays cheap. Options a
+metric. Nothing here imports a metric module: a row names its class as "package.module:Class",
+and the module is imported when the metric is created, so listing metrics stays cheap. Options a
 user passes (`-o KEY=VALUE`) reach the class as keyword arguments after the fixed ones.
 
 Third-party metrics register through the entry-point group ``petar_bench.metrics`` instead.
@@ -39,7 +39,7 @@ class MetricSpec:
     """One row of the catalogue."""
 
     id: str
-    target: str  # "module:Class" (module relative to petar_bench.metrics)
+    target: str  # "petar_bench.metrics.module:Class", imported when the metric is made
     description: str
     needs: tuple[str, ...] = ()
     fixed: Mapping[str, object] = field(default_factory=dict)
@@ -52,7 +52,7 @@ class MetricSpec:
         def create(**options: object) -> Metric:
             from petar_bench.registry import check_options
 
-            module = importlib.import_module(f"petar_bench.metrics.{module_name}")
+            module = importlib.import_module(module_name)
             build = functools.partial(getattr(module, class_name), **fixed)
             # The options a metric takes are its class's: checked here, where it is imported.
             check_options(f"metric {self.id!r}", build, dict(options))
@@ -67,48 +67,64 @@ _COCO = "PTB tokens (pycocoevalcap)"
 
 _TEXT: tuple[MetricSpec, ...] = (
     # lexical (COCO caption evaluation, pycocoevalcap-compatible)
-    MetricSpec("bleu1", "bleu:Bleu1", f"BLEU-1, corpus, {_COCO}"),
-    MetricSpec("bleu2", "bleu:Bleu2", f"BLEU-2, corpus, {_COCO}"),
-    MetricSpec("bleu3", "bleu:Bleu3", f"BLEU-3, corpus, {_COCO}"),
-    MetricSpec("bleu4", "bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
-    MetricSpec("rouge_l", "rouge:RougeL", "ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)"),
-    MetricSpec("cider", "cider:CiderD", "CIDEr-D, DF from the evaluated set (pycocoevalcap)"),
+    MetricSpec("bleu1", "petar_bench.metrics.bleu:Bleu1", f"BLEU-1, corpus, {_COCO}"),
+    MetricSpec("bleu2", "petar_bench.metrics.bleu:Bleu2", f"BLEU-2, corpus, {_COCO}"),
+    MetricSpec("bleu3", "petar_bench.metrics.bleu:Bleu3", f"BLEU-3, corpus, {_COCO}"),
+    MetricSpec("bleu4", "petar_bench.metrics.bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
+    MetricSpec(
+        "rouge_l",
+        "petar_bench.metrics.rouge:RougeL",
+        "ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)",
+    ),
+    MetricSpec(
+        "cider",
+        "petar_bench.metrics.cider:CiderD",
+        "CIDEr-D, DF from the evaluated set (pycocoevalcap)",
+    ),
     # options: backend ("native", default, or "jar"); with the jar: timeout_s (per answer
     # line, default 120), prestart (default True)
     MetricSpec(
         "meteor",
-        "meteor:Meteor",
+        "petar_bench.metrics.meteor:Meteor",
         "METEOR 1.5, pooled (pycocoevalcap's jar's, computed natively)",
         needs=("pycocoevalcap",),
     ),
     # embedding; options: model, layer, idf, rescale, baseline_path, batch_size, device
     MetricSpec(
         "bertscore",
-        "bertscore:BertScore",
+        "petar_bench.metrics.bertscore:BertScore",
         "BERTScore F1 (default roberta-large, layer 17), mean",
         needs=("torch", "model"),
     ),
     # M3D / PETAR-script compatible variants (Hugging Face evaluate); option: use_stemmer
-    MetricSpec("bleu1_m3d", "m3d_compat:Bleu1M3D", "BLEU-1 per sample, mean (HF evaluate, 13a)"),
-    MetricSpec("rouge1", "m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
-    MetricSpec("rougeL_rs", "m3d_compat:RougeLRougeScore", "ROUGE-L F (rouge-score), mean"),
+    MetricSpec(
+        "bleu1_m3d",
+        "petar_bench.metrics.m3d_compat:Bleu1M3D",
+        "BLEU-1 per sample, mean (HF evaluate, 13a)",
+    ),
+    MetricSpec("rouge1", "petar_bench.metrics.m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
+    MetricSpec(
+        "rougeL_rs",
+        "petar_bench.metrics.m3d_compat:RougeLRougeScore",
+        "ROUGE-L F (rouge-score), mean",
+    ),
     MetricSpec(
         "meteor_nltk",
-        "meteor_nltk:MeteorNltk",
+        "petar_bench.metrics.meteor_nltk:MeteorNltk",
         "METEOR (nltk, as HF evaluate in M3D/PETAR scripts), mean",
         needs=("wordnet",),
     ),
     # options: model (folder or hub id), direction (f, precision, recall), batch_size, device
     MetricSpec(
         "bartscore",
-        "bartscore:BartScore",
+        "petar_bench.metrics.bartscore:BartScore",
         "BARTScore (BART-large-CNN log-likelihood), F of both directions, mean",
         needs=("torch", "model"),
     ),
     # options: ner_model, encoder (folders or hub ids), affinity (long, short), batch_size, device
     MetricSpec(
         "ratescore",
-        "ratescore:RaTEScore",
+        "petar_bench.metrics.ratescore:RaTEScore",
         "RaTEScore (RaTE-NER entities, BioLORD embeddings), F1, mean",
         needs=("torch", "model"),
     ),
@@ -117,7 +133,7 @@ _TEXT: tuple[MetricSpec, ...] = (
 _JUDGE: tuple[MetricSpec, ...] = (
     MetricSpec(
         "green",
-        "green.metric:GreenMetric",
+        "petar_bench.metrics.green.metric:GreenMetric",
         "GREEN LLM-judge score (judge model via transformers or an OpenAI-compatible URL)",
         needs=("model or server",),
     ),
@@ -130,13 +146,13 @@ def _field_rows() -> tuple[MetricSpec, ...]:
         rows += [
             MetricSpec(
                 f"pet_{name}_acc",
-                "pet_fields:FieldAccuracy",
+                "petar_bench.metrics.pet_fields:FieldAccuracy",
                 f"PET {name} accuracy where both sides state it",
                 fixed={"field": name},
             ),
             MetricSpec(
                 f"pet_{name}_acc_strict",
-                "pet_fields:FieldAccuracy",
+                "petar_bench.metrics.pet_fields:FieldAccuracy",
                 f"PET {name} accuracy, omission counts as error",
                 fixed={"field": name, "strict": True},
             ),
@@ -147,26 +163,26 @@ def _field_rows() -> tuple[MetricSpec, ...]:
 _PET: tuple[MetricSpec, ...] = _field_rows() + (
     MetricSpec(
         "pet_suvmax_mae",
-        "pet_fields:FieldError",
+        "petar_bench.metrics.pet_fields:FieldError",
         "PET SUVmax absolute error where both state it (lower is better)",
         fixed={"field": "suv_max"},
     ),
     MetricSpec(
         "pet_slice_mae",
-        "pet_fields:FieldError",
+        "petar_bench.metrics.pet_fields:FieldError",
         "PET axial slice absolute error where both state it (lower is better)",
         fixed={"field": "slice"},
     ),
     MetricSpec(
         "pet_suvmax_fidelity",
-        "pet_fields:NumericFidelity",
+        "petar_bench.metrics.pet_fields:NumericFidelity",
         "share of stated SUVmax values that match the image",
         needs=("measurements",),
         fixed={"kind": "suv_max"},
     ),
     MetricSpec(
         "pet_size_fidelity",
-        "pet_fields:NumericFidelity",
+        "petar_bench.metrics.pet_fields:NumericFidelity",
         "share of stated lesion sizes that match the image",
         needs=("measurements",),
         fixed={"kind": "size_mm"},
@@ -192,7 +208,7 @@ def _masked_rows() -> tuple[MetricSpec, ...]:
     return tuple(
         MetricSpec(
             f"{base}_masked",
-            "pet_fields:MaskedTextMetric",
+            "petar_bench.metrics.pet_fields:MaskedTextMetric",
             f"{base} with SUVmax, slice and size numbers masked as [#]",
             needs=text[base].needs,  # a masked metric needs what its base needs
             fixed={"base_id": base},

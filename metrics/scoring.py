@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from petar_bench.errors import UserError
+from petar_bench.jsontypes import JsonObject
 from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
 from petar_bench.metrics.normalize import normalize_text
@@ -107,7 +108,7 @@ class ScoreReport(BaseModel):
     stats: dict[str, list[list[float | None]]] = Field(
         default_factory=dict, description="Raw per-sample statistics, rows as sample_ids."
     )
-    metric_options: dict[str, dict[str, Any]] = Field(
+    metric_options: dict[str, JsonObject] = Field(
         default_factory=dict, description="Options each metric ran with (secrets left out)."
     )
     strata: dict[str, dict[str, Stratum]] = Field(

@@ -16,6 +16,7 @@ from rich.console import Console
 from petar_bench.commands.check import check as check_command
 from petar_bench.commands.report import reader_study_app
 from petar_bench.commands.report import report as report_command
+from petar_bench.console import ConsoleReporter
 from petar_bench.errors import UserError
 from petar_bench.metrics import catalog as metric_catalog
 
@@ -165,7 +166,7 @@ def run(
         score=not no_score,
         argv=list(sys.argv),
     )
-    _exit_on_failures(run_benchmark(request, console=console))
+    _exit_on_failures(run_benchmark(request, reporter=ConsoleReporter(console)))
 
 
 def _exit_on_failures(result: Any) -> None:
@@ -222,7 +223,7 @@ def merge(
         run_key=run_key,
         metrics=_split_list(metrics),
         score=not no_score,
-        console=console,
+        reporter=ConsoleReporter(console),
         argv=list(sys.argv),
     )
     _exit_on_failures(result)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -196,3 +197,35 @@ def progress_callback(console: Console, label: str) -> Iterator[Callable[[int, i
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+# ---- a run's reporter ---------------------------------------------------------------------
+
+
+@dataclass
+class ConsoleReporter:
+    """A run's messages, banner, score table and progress bar on a rich console (the
+    `petar_bench.engine.reporting.RunReporter` the commands hand to the engine)."""
+
+    console: Console = field(default_factory=Console)
+
+    @classmethod
+    def on_terminal(cls) -> ConsoleReporter:
+        return cls(Console())
+
+    def message(self, text: str) -> None:
+        plain(self.console, text)
+
+    def warning(self, text: str) -> None:
+        warning(self.console, text)
+
+    def synthetic_banner(self) -> None:
+        print_banner(self.console)
+
+    def scores(self, label: str, report: object, *, synthetic: bool) -> None:
+        show_scores(self.console, label, report, synthetic=synthetic)
+
+    def progress(
+        self, total: int, label: str, *, enabled: bool = True
+    ) -> AbstractContextManager[Callable[[int], None]]:
+        return progress_bar(self.console, total, label, enabled=enabled)

@@ -8,9 +8,9 @@ Readers (raise `UserError`, exit code 2):
 
 - ``read_json_file(path, *, what, max_bytes=..., max_depth=...) -> object``
   one JSON document of any type (the caller checks the shape).
-- ``read_json_object(path, *, what, ...) -> dict[str, Any]``
+- ``read_json_object(path, *, what, ...) -> JsonObject``
   the same, but the top level must be a JSON object.
-- ``read_jsonl(path, *, what="JSONL file", ...) -> list[dict[str, Any]]``
+- ``read_jsonl(path, *, what="JSONL file", ...) -> list[JsonObject]``
   one JSON object per line; blank lines are skipped; an empty file, a JSON array, a CSV
   table or a single pretty-printed object are each named as such.
 - ``read_json_model(path, model, *, what, ...) -> model``
@@ -54,12 +54,14 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from petar_bench.errors import UserError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
+
+    from petar_bench.jsontypes import JsonObject, JsonValue
 
 ModelT = TypeVar("ModelT", bound="BaseModel")
 
@@ -136,7 +138,9 @@ def _refuse_constant(name: str) -> float:
     raise JsonInputError(f"holds {name}, which is not a JSON number; write a finite number")
 
 
-def parse_json_str(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: bool = True) -> Any:
+def parse_json_str(
+    text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: bool = True
+) -> JsonValue:
     """One JSON value from `text`; JsonInputError with a short reason otherwise."""
     if nesting_too_deep(text, max_depth):
         raise JsonInputError(f"is nested more than {max_depth} levels deep")
@@ -154,7 +158,7 @@ def parse_json_str(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: 
 
 def decode_json_bytes(
     raw: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: bool = True
-) -> Any:
+) -> JsonValue:
     """One JSON value from `raw` bytes (UTF-8, optional BOM); JsonInputError otherwise."""
     return parse_json_str(decode_text(raw), max_depth=max_depth, allow_nan=allow_nan)
 
@@ -203,7 +207,7 @@ def read_json_file(
     what: str,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> Any:
+) -> JsonValue:
     """One JSON document from `path`; any damage is a one-line UserError naming the file."""
     data = _read_bytes(path, what=what, max_bytes=max_bytes)
     if not data.strip() or data.strip() == _UTF8_BOM:
@@ -220,7 +224,7 @@ def read_json_object(
     what: str,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Like `read_json_file`, and the top level must be a JSON object."""
     value = read_json_file(path, what=what, max_bytes=max_bytes, max_depth=max_depth)
     if not isinstance(value, dict):
@@ -264,7 +268,7 @@ def read_json_model(
 
 def parse_json_text(
     text: str, *, what: str, max_depth: int = DEFAULT_MAX_DEPTH, allow_nan: bool = False
-) -> Any:
+) -> JsonValue:
     """A JSON value typed by the user (an option's value); NaN/Infinity refused by default."""
     try:
         return parse_json_str(text, max_depth=max_depth, allow_nan=allow_nan)
@@ -307,7 +311,7 @@ def _jsonl_shape_problem(text: str) -> str:
     return ""
 
 
-def _jsonl_line(line: str, number: int, *, max_depth: int) -> dict[str, Any]:
+def _jsonl_line(line: str, number: int, *, max_depth: int) -> JsonObject:
     try:
         row = parse_json_str(line, max_depth=max_depth)
     except JsonInputError as exc:
@@ -325,7 +329,7 @@ def read_jsonl(
     what: str = "JSONL file",
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Rows of a JSONL file (blank lines skipped); any damage is one UserError naming the
     file and, for a bad line, its number."""
     data = _read_bytes(path, what=what, max_bytes=max_bytes)
@@ -472,7 +476,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     return path
 
 
-def atomic_write_json(path: Path, value: Any) -> Path:
+def atomic_write_json(path: Path, value: object) -> Path:
     return atomic_write_text(path, json.dumps(value, indent=1, ensure_ascii=False) + "\n")
 
 

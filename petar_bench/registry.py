@@ -12,7 +12,7 @@ metrics register through the entry-point groups ``petar_bench.models`` and
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -146,7 +146,7 @@ class Registry(Generic[T]):
         return entry.factory(**options)
 
 
-def check_options(what: str, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+def check_options(what: str, factory: Callable[..., object], options: Mapping[str, object]) -> None:
     """UserError when `factory` cannot take `options` as keyword arguments."""
     import inspect
 

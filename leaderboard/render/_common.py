@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from petar_bench.leaderboard.entry import Entry, MetricScore
+from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore
 from petar_bench.leaderboard.rank import RankedRow
 
 METRIC_LABELS = {
@@ -43,7 +43,7 @@ def fmt_value(value: float) -> str:
     return f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
 
 
-def fmt_ci(score: MetricScore) -> str:
+def fmt_ci(score: BoardMetricScore) -> str:
     if score.ci95 is None:
         return ""
     return f"[{fmt_value(score.ci95[0])}, {fmt_value(score.ci95[1])}]"
@@ -64,7 +64,7 @@ def group_note(row: RankedRow, alpha: float) -> str:
     return f"tied with {row.compared_with} (p_holm {fmt_p(row.p_adjusted)})"
 
 
-def training_text(entry: Entry) -> str:
+def training_text(entry: BoardEntry) -> str:
     t = entry.training
     parts = [t.description]
     if t.datasets:
@@ -74,5 +74,5 @@ def training_text(entry: Entry) -> str:
     return "; ".join(parts)
 
 
-def decoding_text(entry: Entry) -> str:
+def decoding_text(entry: BoardEntry) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(entry.model.decoding.items()))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
-from petar_bench.leaderboard.entry import Entry
+from petar_bench.leaderboard.entry import BoardEntry
 from petar_bench.leaderboard.paper import ReportedTable
 from petar_bench.leaderboard.rank import RankedBoard, RankedRow
 from petar_bench.leaderboard.render._common import (
@@ -132,7 +132,7 @@ def _dl(items: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in items if v) + "</dl>"
 
 
-def _strata(entry: Entry) -> str:
+def _strata(entry: BoardEntry) -> str:
     rows = strata_rows(entry.strata)
     if not rows:
         return '<p class="note">No strata in this entry.</p>'

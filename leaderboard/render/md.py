@@ -12,7 +12,7 @@ import re
 
 from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
-from petar_bench.leaderboard.entry import Entry
+from petar_bench.leaderboard.entry import BoardEntry
 from petar_bench.leaderboard.paper import ReportedTable
 from petar_bench.leaderboard.rank import RankedBoard
 from petar_bench.leaderboard.render._common import (
@@ -99,7 +99,7 @@ def _notes(ranked: RankedBoard) -> list[str]:
     return lines
 
 
-def _provenance(entry: Entry, note: str) -> list[str]:
+def _provenance(entry: BoardEntry, note: str) -> list[str]:
     m = entry.model
     lines = ["", f"#### {md_escape(m.name)} ({md_escape(entry.entry_id)})", ""]
     items = [
@@ -121,7 +121,7 @@ def _provenance(entry: Entry, note: str) -> list[str]:
     return lines
 
 
-def _strata(entry: Entry) -> list[str]:
+def _strata(entry: BoardEntry) -> list[str]:
     rows = strata_rows(entry.strata)
     if not rows:
         return []

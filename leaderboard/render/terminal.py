@@ -25,7 +25,7 @@ from rich.text import Text
 from petar_bench.errors import UserError
 from petar_bench.leaderboard._text import safe_text
 from petar_bench.leaderboard.board import BoardView
-from petar_bench.leaderboard.entry import Entry, MetricScore
+from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore
 from petar_bench.leaderboard.paper import ReportedTable
 from petar_bench.leaderboard.rank import RankedBoard
 from petar_bench.leaderboard.render._common import (
@@ -104,7 +104,7 @@ def _fit(console: Console, build: Callable[[_Layout], Table]) -> Table:
     return table
 
 
-def _model_cell(entry: Entry) -> Text:
+def _model_cell(entry: BoardEntry) -> Text:
     # Text, never markup: a user-supplied name like "[red]x" must print literally.
     cell = Text(safe_text(entry.model.name))
     if entry.kind == "baseline":
@@ -112,7 +112,7 @@ def _model_cell(entry: Entry) -> Text:
     return cell
 
 
-def _score_cell(score: MetricScore | None, with_ci: bool) -> Text:
+def _score_cell(score: BoardMetricScore | None, with_ci: bool) -> Text:
     if score is None:
         return Text("n/a", style="dim")
     cell = Text(fmt_value(score.value))
@@ -267,7 +267,7 @@ def print_board(view: BoardView, console: Console) -> None:
         console.print(_paper_notes(paper), style="dim")
 
 
-def _provenance(entry: Entry) -> Table:
+def _provenance(entry: BoardEntry) -> Table:
     title = safe_text(f"{entry.model.name} ({entry.entry_id})")
     table = Table(show_header=False, title=Text(title))
     table.add_column(no_wrap=True)
@@ -291,7 +291,7 @@ def _provenance(entry: Entry) -> Table:
     return table
 
 
-def _scores_table(entry: Entry) -> Table:
+def _scores_table(entry: BoardEntry) -> Table:
     table = Table(title=Text("Scores"))
     table.add_column(Text("metric"), no_wrap=True)
     table.add_column(Text("value"), justify="right", no_wrap=True)

@@ -15,11 +15,15 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from petar_bench.fileio import decode_json_bytes
 from petar_bench.hashing import sha256_json
 from petar_bench.metrics.green.backends import JudgeBackend, JudgeReply
 from petar_bench.paths import cache_dir
+
+if TYPE_CHECKING:
+    from petar_bench.jsontypes import JsonValue
 
 #: Where answers go (default: <PETAR_BENCH_CACHE>/green).
 CACHE_ENV = "PETAR_BENCH_GREEN_CACHE"
@@ -59,15 +63,11 @@ class AnswerCache:
             return
         for line in lines:
             try:
-                row = decode_json_bytes(line)
-                self.answers[row["k"]] = JudgeReply(
-                    text=row["text"],
-                    output_truncated=bool(row.get("output_truncated", False)),
-                    total_tokens=row.get("total_tokens"),
-                    prompt_tokens=row.get("prompt_tokens"),
-                )
-            except (ValueError, KeyError, TypeError):
+                stored = _stored_answer(decode_json_bytes(line))
+            except ValueError:
                 continue  # a torn last line after a crash
+            if stored is not None:
+                self.answers[stored[0]] = stored[1]
 
     def _append(self, key: str, reply: JudgeReply) -> None:
         """Put one answer on disk (whole line, fsync'd) before anything else happens."""
@@ -108,3 +108,22 @@ class AnswerCache:
                 self.answers.setdefault(key, reply)  # this run's failure, not stored
         n_cached = len(keys) - sum(1 for k in keys if k in set(missing))
         return [self.answers[k] for k in keys], n_cached
+
+
+def _stored_answer(row: JsonValue) -> tuple[str, JudgeReply] | None:
+    """(key, answer) of one stored line; None for a line that is not one (a torn write)."""
+    if not isinstance(row, dict):
+        return None
+    key, text = row.get("k"), row.get("text")
+    if not isinstance(key, str) or not isinstance(text, str):
+        return None
+    return key, JudgeReply(
+        text=text,
+        output_truncated=bool(row.get("output_truncated", False)),
+        total_tokens=_count(row.get("total_tokens")),
+        prompt_tokens=_count(row.get("prompt_tokens")),
+    )
+
+
+def _count(value: JsonValue) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

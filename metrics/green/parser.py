@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass
 
 SIGNIFICANT = "Clinically Significant Errors"
-INSIGNIFICANT = "Clinically Insignificant Errors"
 MATCHED = "Matched Findings"
 LETTER_PREFIXES = tuple(f"({c}) " for c in "abcdef")
 NUMBER_PREFIXES = tuple(f"({i}) " for i in range(1, 7))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from xml.etree import ElementTree
 
 from rich.console import Console, Group, RenderableType
@@ -12,7 +11,6 @@ from rich.text import Text
 from petar_bench.check.core import ChangedSample, CheckResult, MetricCheck
 from petar_bench.errors import UserError
 
-Format = Literal["text", "json", "junit", "github"]
 FORMATS: tuple[str, ...] = ("text", "json", "junit", "github")
 
 

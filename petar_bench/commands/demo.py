@@ -13,7 +13,7 @@ DEMO_MODELS = ("measure", "retrieval", "constant")
 
 def run_demo(*, output_dir: Path, metrics: Sequence[str], console: Console) -> dict:
     """Run (or resume) each demo baseline on the demo test split and print one table."""
-    from petar_bench.console import print_scores
+    from petar_bench.console import ConsoleReporter, print_scores
     from petar_bench.engine import RunRequest, run_benchmark
 
     reports = {}
@@ -28,7 +28,7 @@ def run_demo(*, output_dir: Path, metrics: Sequence[str], console: Console) -> d
             metrics=tuple(metrics),
             argv=list(sys.argv),
         )
-        result = run_benchmark(request, console=console, quiet=True)
+        result = run_benchmark(request, reporter=ConsoleReporter(console), quiet=True)
         reports[model] = result.scores
     print_scores(reports, console)
     console.print(

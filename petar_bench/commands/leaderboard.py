@@ -75,7 +75,7 @@ def render(
 
 def parse_training(text: str, patients_file: Path | None) -> TrainingData:
     """'--training-data' ("none", "petarseg-11k:train", free text, or a comma-separated mix)."""
-    from petar_bench.leaderboard.entry import DatasetRef
+    from petar_bench.leaderboard.entry import TrainingSplit
     from petar_bench.leaderboard.submission import TrainingData
 
     text = text.strip()
@@ -85,7 +85,7 @@ def parse_training(text: str, patients_file: Path | None) -> TrainingData:
             "'DATASET:SPLIT' (e.g. 'petarseg-11k:train'), or a short description"
         )
     refs = [
-        DatasetRef(dataset=m[1], split=m[2])
+        TrainingSplit(dataset=m[1], split=m[2])
         for part in text.split(",")
         if (m := _REF.match(part.strip()))
     ]

@@ -64,7 +64,7 @@ class Part:
 
 
 # (level name, first w, last w) in body-frame cm below the vertex: 7 cervical levels over
-# 10 cm, 12 thoracic over 28 cm, 5 lumbar over 18 cm (facts sheet, section 6: T1 = lung
+# 10 cm, 12 thoracic over 28 cm, 5 lumbar over 18 cm (T1 = lung
 # apex, T12 = coeliac trunk, L1 = renal hila, L4 = iliac crests).
 def _levels() -> tuple[tuple[str, float, float], ...]:
     out = []
@@ -147,7 +147,3 @@ def _part_table() -> tuple[Part, ...]:
 
 PARTS: tuple[Part, ...] = _part_table()
 PART_ID: dict[str, int] = {p.key: i + 1 for i, p in enumerate(PARTS)}  # 0 = no part
-
-
-def part_of(part_id: int) -> Part:
-    return PARTS[part_id - 1]

@@ -6,9 +6,9 @@ Two coordinate systems meet here:
   affine maps voxel (i, j, k) to world; k increases toward the head, so slice k = nz - 1 is
   the most cranial one.
 - body frame (cm, for a standard 175 cm adult): u toward the patient's right, v anterior,
-  w = distance below the vertex. Anatomy is written once in this frame (positions taken from
-  the facts sheet, section 6) and each patient gets its own offsets and scales, so every
-  phantom differs in size and position while the organ layout stays plausible.
+  w = distance below the vertex. Anatomy is written once in this frame (positions from
+  standard adult vertebral levels and organ extents) and each patient gets its own offsets
+  and scales, so every phantom differs in size and position while the organ layout stays plausible.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Whole-body anatomical phantoms: body outline, organs, vessels, skeleton, named parts.
 
 Positions are written in the body frame of a standard 175 cm adult (cm; u to the patient's
-right, v anterior, w below the vertex), following the vertebral levels and organ extents of
-the facts sheet (section 6); each patient gets its own height, weight, body shape, arm
+right, v anterior, w below the vertex), following standard adult vertebral levels and organ
+extents (`anatomy.py`); each patient gets its own height, weight, body shape, arm
 position, fat thickness and placement (`draw_patient`, `draw_habitus`, `place_frame`). The
 phantom is defined in world coordinates, so the same patient can be rasterised on the PET
 grid and on the CT's own finer grid. Painting order matters: later structures overwrite

@@ -4,7 +4,7 @@ A sentence is a skeleton (a template) filled with slots whose values come from t
 the intensity word (mild / moderate / intense, from SUVmax against the tracer's reference
 background), the tracer-avid wording, a noun that fits organ and size, the site (with its
 laterality), the size ("measuring 14 x 11 mm"), SUVmax, sometimes the slice, a score where
-the tracer has one (miPSMA, Krenning) and an impression phrase (facts sheet, section 5).
+the tracer has one (miPSMA, Krenning) and an impression phrase.
 
 Skeletons come in three disjoint pools of 42, one per split, so a model that copies training
 sentences verbatim gets no free credit on the test split, and a model tuned on the val split

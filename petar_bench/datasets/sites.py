@@ -3,8 +3,8 @@ each tracer's patients have disease there.
 
 A site is either a named part of the phantom (a lung lobe, a liver segment, a vertebra: the
 lesion grows inside that part) or a point in the body frame (a nodal station, the prostate
-bed: the lesion is placed in soft tissue near it). Nodal station names follow the facts sheet
-(section 5: neck levels, IASLC stations, abdominal and pelvic chains).
+bed: the lesion is placed in soft tissue near it). Nodal station names follow the
+usual reporting schemes (neck levels, IASLC stations, abdominal and pelvic chains).
 """
 
 from __future__ import annotations
@@ -470,7 +470,7 @@ GROUP_WEIGHTS: Mapping[str, Mapping[str, float]] = {
 
 
 # Target SUVmax (after blur and noise) by tracer and organ: a log-normal (median, sigma)
-# truncated to [low, high] (facts sheet section 2). The tails are real: PSMA nodes and bone
+# truncated to [low, high]. The tails are real: PSMA nodes and bone
 # reach ~100+ (relapse cohort medians 16.7 / 24.0, ranges 2.1-138 / 3.8-127, PMC10241018),
 # DOTATATE NET lesions 6.9-50 (liver 28.7, pancreas 25.2, bone 18.3, nodes 12.6; Kuyumcu
 # 2013, Mapelli 2014), FDG lymphoma and lung cancer up to ~22-30 (Hodgkin 2-22, aggressive

@@ -146,7 +146,7 @@ UPTAKE: Mapping[str, Mapping[Tissue, Range]] = {
     },
 }
 
-# Unenhanced low-dose CT, HU ranges (facts sheet section 3).
+# Unenhanced low-dose CT, typical HU ranges per tissue.
 HOUNSFIELD: Mapping[Tissue, Range] = {
     T.AIR: (-1000.0, -1000.0),
     T.AIRWAY: (-1000.0, -950.0),

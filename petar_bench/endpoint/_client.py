@@ -17,10 +17,12 @@ import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from petar_bench.errors import UserError
+from petar_bench.jsontypes import JsonObject
 
 #: API key variables, first found wins. The key is sent as a bearer token and never stored.
 API_KEY_ENVS = ("PETAR_BENCH_API_KEY", "OPENAI_API_KEY")
@@ -122,15 +124,17 @@ class EndpointClient:
         self._httpx = httpx
 
     # -- public ------------------------------------------------------------------------
-    def get(self, path: str) -> dict[str, Any]:
+    def get(self, path: str) -> JsonObject:
         """GET `path` under /v1 (or an absolute URL), with retries."""
         return self.request("GET", self._url(path))
 
-    def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, path: str, body: Mapping[str, object]) -> JsonObject:
         """POST a JSON body to `path` under /v1 (or an absolute URL), with retries."""
         return self.request("POST", self._url(path), body)
 
-    def request(self, method: str, url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    def request(
+        self, method: str, url: str, body: Mapping[str, object] | None = None
+    ) -> JsonObject:
         for attempt in range(self.retries + 1):
             self._spend()
             try:
@@ -183,7 +187,7 @@ class EndpointClient:
         # Full jitter: many workers retrying together must not hit the server in lockstep.
         return random.uniform(0.5, 1.0) * min(self.max_backoff, self.backoff * 2**attempt)
 
-    def _once(self, method: str, url: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _once(self, method: str, url: str, body: Mapping[str, object] | None) -> JsonObject:
         httpx = self._httpx
         try:
             response = self._http.request(method, url, json=body)

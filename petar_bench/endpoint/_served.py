@@ -74,7 +74,9 @@ def served_model(client: EndpointClient, name: str | None = None) -> ServedModel
         listing = client.get("/models")
     except EndpointError as error:
         raise UserError(f"model server {client.base} not reachable: {error}") from None
-    entries = [e for e in listing.get("data") or [] if isinstance(e, dict) and "id" in e]
+    data = listing.get("data")
+    listed = data if isinstance(data, list) else []
+    entries = [e for e in listed if isinstance(e, dict) and "id" in e]
     names = [str(e["id"]) for e in entries]
     if name is None and len(entries) == 1:
         chosen = entries[0]

@@ -7,6 +7,7 @@ from petar_bench.engine.config import RUN_SCHEMA_VERSION, RunConfig, read_config
 from petar_bench.engine.layout import RunLayout, default_output_dir
 from petar_bench.engine.merge import merge_run, merge_shards
 from petar_bench.engine.provenance import Provenance, collect_provenance
+from petar_bench.engine.reporting import RunReporter
 from petar_bench.engine.request import DEFAULT_METRICS, RunRequest, RunResult
 from petar_bench.engine.runkey import (
     KEYED_SETTINGS,
@@ -28,6 +29,7 @@ __all__ = [
     "Provenance",
     "RunConfig",
     "RunLayout",
+    "RunReporter",
     "RunRequest",
     "RunResult",
     "Shard",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.engine.provenance import Provenance
 from petar_bench.errors import UserError
+from petar_bench.jsontypes import JsonObject, JsonValue
 
 RUN_SCHEMA_VERSION = 1
 
@@ -23,10 +24,10 @@ class RunConfig(BaseModel):
         description="'run': config.json of a finished run; 'shard': header of one store file."
     )
     run_key: str = Field(description="Hash of run_key_inputs; names the store files.")
-    run_key_inputs: dict[str, Any] = Field(description="Exactly what the run key hashes.")
+    run_key_inputs: JsonObject = Field(description="Exactly what the run key hashes.")
     model: str = Field(description="Registry name of the adapter.")
-    model_card: dict[str, Any] = Field(description="The adapter card, all fields.")
-    model_options: dict[str, Any] = Field(description="Options the adapter was made with.")
+    model_card: JsonObject = Field(description="The adapter card, all fields.")
+    model_options: JsonObject = Field(description="Options the adapter was made with.")
     dataset: str = Field(description="Dataset name from the manifest.")
     dataset_spec: str = Field(description="What was asked for: 'demo' or a directory.")
     dataset_root: str = Field(description="Absolute dataset directory that was read.")
@@ -56,7 +57,7 @@ def read_config(path: Path) -> RunConfig:
     return read_json_model(Path(path), RunConfig, what="run config")
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: object) -> JsonValue:
     """Model options as JSON: paths become strings, unknown objects their repr."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}

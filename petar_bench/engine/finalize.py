@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
-from petar_bench.console import plain, show_scores, warning
 from petar_bench.engine.config import RunConfig
 from petar_bench.engine.layout import RunLayout
+from petar_bench.engine.reporting import RunReporter
 from petar_bench.engine.request import RunResult
 from petar_bench.engine.shards import Shard
 from petar_bench.engine.store import Generation, add_generation, read_store
@@ -179,7 +177,7 @@ def complete_run(
     *,
     score: bool,
     scorer: Scorer | None,
-    console: Console,
+    reporter: RunReporter,
     quiet: bool = False,
 ) -> Completion:
     """Refuse incomplete runs; write predictions/failures/config; score a complete run."""
@@ -195,8 +193,7 @@ def complete_run(
     write_run_files(layout, config, records, collected)
     if collected.failures:
         first = next(iter(collected.failures.items()))
-        warning(
-            console,
+        reporter.warning(
             f"{len(collected.failures)} of {len(records)} samples failed "
             f"(first: {first[0]!r}: {first[1]}); NOT scored: scores need every sample. "
             f"See {layout.failures}; fix the cause and rerun with --retry-failed",
@@ -204,7 +201,7 @@ def complete_run(
         return Completion(scored=False)
     if not score:
         if not quiet:
-            plain(console, f"generation only: predictions in {layout.predictions}")
+            reporter.message(f"generation only: predictions in {layout.predictions}")
         return Completion(scored=False)
     try:
         report = score_run(scorer or default_scorer(), config, records, collected)
@@ -217,8 +214,8 @@ def complete_run(
         ) from None
     write_scores(layout.scores, report, config.run_key)
     if not quiet:
-        show_scores(console, config.model, report, synthetic=config.synthetic)
-        plain(console, f"scores written to {layout.scores}")
+        reporter.scores(config.model, report, synthetic=config.synthetic)
+        reporter.message(f"scores written to {layout.scores}")
     return Completion(scored=True, scores=report)
 
 

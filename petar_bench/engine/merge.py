@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.console import Console
-
-from petar_bench.console import plain, warning
 from petar_bench.engine.config import RunConfig, read_config
 from petar_bench.engine.finalize import (
     RunCounts,
@@ -27,6 +24,7 @@ from petar_bench.engine.layout import GENERATIONS_DIR, RunLayout, header_path, p
 from petar_bench.engine.lock import RunLock, live_holder
 from petar_bench.engine.plan import run_dataset, select_scope
 from petar_bench.engine.provenance import collect_provenance, finished
+from petar_bench.engine.reporting import RunReporter, terminal_reporter
 from petar_bench.engine.request import RunResult
 from petar_bench.errors import UserError
 from petar_bench.fileio import ensure_output_dir
@@ -119,12 +117,12 @@ def merge_shards(
     metrics: Sequence[str] | None = None,
     score: bool = True,
     scorer: Scorer | None = None,
-    console: Console | None = None,
+    reporter: RunReporter | None = None,
     quiet: bool = False,
     argv: Sequence[str] = (),
 ) -> RunResult:
     """Merge the stores of one run key found in `sources` into `output_dir` and score."""
-    console = console or Console()
+    reporter = reporter or terminal_reporter()
     all_stores = gather_stores(sources)
     key = _pick_run_key(all_stores, run_key)
     stores = [p for p in all_stores if parse_store_name(p).run_key == key]  # type: ignore[union-attr]
@@ -164,7 +162,7 @@ def merge_shards(
     ensure_output_dir(layout.root, what="run directory")
     with RunLock(layout.main_lock, f"petar-bench merge, run key {key}"):
         for note in collected.warnings:
-            warning(console, note)
+            reporter.warning(note)
         done = complete_run(
             layout,
             config,
@@ -172,12 +170,11 @@ def merge_shards(
             collected,
             score=score,
             scorer=scorer,
-            console=console,
+            reporter=reporter,
             quiet=quiet,
         )
     if not quiet:
-        plain(
-            console,
+        reporter.message(
             f"merged {len(stores)} store files: {len(collected.predictions)} of "
             f"{len(scope.records)} samples, each exactly once -> {layout.root}",
         )

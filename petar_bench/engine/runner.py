@@ -17,11 +17,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from petar_bench.baselines.base import TrainingExample
 from petar_bench.bounds import NUM_WORKERS_RANGE, check_range, check_seed
-from petar_bench.console import plain, progress_bar, warning
 from petar_bench.engine.config import RunConfig, jsonable
 from petar_bench.engine.dataloading import (
     LesionDataset,
@@ -43,6 +40,7 @@ from petar_bench.engine.layout import RunLayout, default_output_dir, header_path
 from petar_bench.engine.lock import RunLock, busy_message, live_holder
 from petar_bench.engine.plan import limit_warning, run_dataset, select_scope
 from petar_bench.engine.provenance import collect_provenance, finished
+from petar_bench.engine.reporting import RunReporter, terminal_reporter
 from petar_bench.engine.request import RunRequest, RunResult
 from petar_bench.engine.runkey import compute_run_key, run_key_inputs
 from petar_bench.engine.shards import Shard, compose_shard
@@ -54,16 +52,20 @@ from petar_bench.fileio import atomic_write_text, ensure_output_dir
 def run_benchmark(
     request: RunRequest,
     *,
-    console: Console | None = None,
+    reporter: RunReporter | None = None,
     scorer: Scorer | None = None,
     quiet: bool = False,
 ) -> RunResult:
-    """Generate (resuming), then finish and score the run; see the module docstring."""
+    """Generate (resuming), then finish and score the run; see the module docstring.
+
+    What happens is told to `reporter` (default: the terminal); with `quiet` it is told only
+    the warnings and the final count.
+    """
     request = normalise_request(request)
     ctx = detect_distributed()
     barrier = Barrier(ctx)
     try:
-        run = _Run(request, ctx, console or Console(), scorer, quiet)
+        run = _Run(request, ctx, reporter or terminal_reporter(), scorer, quiet)
         return run.execute(barrier)
     finally:
         barrier.close()
@@ -105,13 +107,13 @@ class _Run:
         self,
         request: RunRequest,
         ctx: DistContext,
-        console: Console,
+        reporter: RunReporter,
         scorer: Scorer | None,
         quiet: bool,
     ) -> None:
         from petar_bench.registry import models
 
-        self.request, self.ctx, self.console = request, ctx, console
+        self.request, self.ctx, self.reporter = request, ctx, reporter
         self.scorer, self.quiet = scorer, quiet
         # Adapters are created first so that setup mistakes (unknown model, missing weights)
         # fail in a second, before a dataset is generated or read. Creation must stay cheap:
@@ -152,10 +154,10 @@ class _Run:
 
     def say(self, text: str) -> None:
         if not self.quiet:
-            plain(self.console, f"{self.ctx.prefix}{text}")
+            self.reporter.message(f"{self.ctx.prefix}{text}")
 
     def warn(self, text: str) -> None:
-        warning(self.console, f"{self.ctx.prefix}{text}")
+        self.reporter.warning(f"{self.ctx.prefix}{text}")
 
     def config(
         self, kind: str, merged_from: tuple[str, ...] = (), ended: bool = False
@@ -214,9 +216,7 @@ class _Run:
         )
         if self.ctx.is_main:
             if self.manifest.synthetic and not self.quiet:
-                from petar_bench.console import print_banner
-
-                print_banner(self.console)
+                self.reporter.synthetic_banner()
             note = limit_warning(self.scope, self.request.split, self.request.limit)
             if note:
                 self.warn(note)
@@ -321,7 +321,7 @@ class _Run:
             pin_memory=feeds_cuda(self.adapter),
         )
         label = f"{self.ctx.prefix}{self.request.model}"
-        with progress_bar(self.console, len(todo), label, enabled=self.ctx.is_main) as advance:
+        with self.reporter.progress(len(todo), label, enabled=self.ctx.is_main) as advance:
             try:
                 return generate_into_store(self.adapter, batches, store, budget, advance)
             finally:
@@ -335,8 +335,7 @@ class _Run:
         done = self.reused + counts.generated
         rate = counts.generated / seconds if seconds > 0 else 0.0
         failed = counts.failed + self.failed_before
-        plain(
-            self.console,
+        self.reporter.message(
             f"{self.ctx.prefix}{done} of {len(self.mine)} samples done ({counts.generated} "
             f"generated, {self.reused} reused, {failed} failed) in {seconds:.1f} s "
             f"({rate:.2f} samples/s)",
@@ -377,7 +376,7 @@ class _Run:
             collected,
             score=self.request.score,
             scorer=self.scorer,
-            console=self.console,
+            reporter=self.reporter,
             quiet=self.quiet,
         )
         return run_result(

@@ -96,15 +96,16 @@ def _parse_line(raw: bytes) -> tuple[str, Generation] | None:
         row = decode_json_bytes(raw)
     except JsonInputError:  # damaged bytes, bad encoding, absurd nesting: a skipped line
         return None
-    if not isinstance(row, dict) or not isinstance(row.get("sample_id"), str):
+    if not isinstance(row, dict):
         return None
-    key, status = row.get("run_key"), row.get("status")
-    if not isinstance(key, str):
+    sample_id, key, status = row.get("sample_id"), row.get("run_key"), row.get("status")
+    if not isinstance(sample_id, str) or not isinstance(key, str):
         return None
-    if status == "ok" and isinstance(row.get("prediction"), str):
-        return key, Generation.ok(row["sample_id"], row["prediction"])
-    if status == "error" and isinstance(row.get("error"), str):
-        return key, Generation.failed(row["sample_id"], row["error"])
+    prediction, error = row.get("prediction"), row.get("error")
+    if status == "ok" and isinstance(prediction, str):
+        return key, Generation.ok(sample_id, prediction)
+    if status == "error" and isinstance(error, str):
+        return key, Generation.failed(sample_id, error)
     return None
 
 

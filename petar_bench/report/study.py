@@ -33,7 +33,6 @@ from petar_bench.fileio import atomic_write_bytes, atomic_write_text, ensure_out
 from petar_bench.report.runs import RunSet, load_runs
 from petar_bench.report.texts import mask_all_numbers
 
-KEY_SCHEMA_VERSION = 1
 KEY_NAME = "key.json"
 PACKET_DIR = "packet"
 REFERENCE_SYSTEM = "reference"

@@ -231,10 +231,6 @@ def _f(value: float, digits: int = 3) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
-def _mean_sd(summary: AxisSummary) -> str:
-    return f"{_f(summary.mean, 1)} +- {_f(summary.sd, 1)}"
-
-
 def tables(result: CorrelateResult) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of every table, shared by all three layouts."""
     axis_title = AXIS_TITLES.get(result.axis, "mean of the three axes")

@@ -21,8 +21,6 @@ from petar_bench.errors import UserError
 from petar_bench.fileio import atomic_write_text, read_text_file
 from petar_bench.report.study import AXES, PREFERENCES, RATING_COLUMNS, StudyKey, read_key
 
-RATINGS_SCHEMA_VERSION = 1
-
 
 class CaseRating(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -21,9 +21,11 @@ import hashlib
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TypeVar, cast
 
 import numpy as np
+
+T = TypeVar("T")
 
 _MAX_REMEMBERED_FINGERPRINTS = 16
 
@@ -74,7 +76,7 @@ class ExamCache:
         self.max_exams = max_exams
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
         self._digests: OrderedDict[int, tuple[weakref.ref, str]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -96,12 +98,12 @@ class ExamCache:
             self._digests.popitem(last=False)
         return digest
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The cached value for `key`, or `compute()` stored under it (least recent evicted)."""
         if key in self._entries:
             self._entries.move_to_end(key)
             self.hits += 1
-            return self._entries[key]
+            return cast(T, self._entries[key])
         self.misses += 1
         value = compute()
         self._entries[key] = value

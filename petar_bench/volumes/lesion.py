@@ -42,8 +42,10 @@ class LesionInput:
     ct: np.ndarray  # HU on the PET grid (resampled once per exam when the CT has its own)
     mask: np.ndarray  # bool, this lesion only, PET grid
     affine: np.ndarray  # 4x4 voxel -> world (RAS mm) of the PET grid
-    pet_header: Any = None  # nibabel header of the PET file (dtype, scaling)
-    ct_header: Any = None
+    # The nibabel header of the PET / CT file, None when the volume came from memory; readers
+    # check what it offers (get_data_dtype, get_best_affine) before using it.
+    pet_header: object = None
+    ct_header: object = None
     ct_native: np.ndarray | None = None  # the CT on its own grid (None: not loaded from disk)
     ct_affine: np.ndarray | None = None  # affine of `ct_native`
 
@@ -58,7 +60,7 @@ class LesionInput:
         return (float(zooms[0]), float(zooms[1]), float(zooms[2]))
 
 
-def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray, Any]:
+def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray, object]:
     """(data, affine, header) of a 3D NIfTI; a missing or corrupt file is a UserError."""
     import nibabel as nib
 
@@ -81,11 +83,11 @@ def load_nifti(path: Path) -> tuple[np.ndarray, np.ndarray, Any]:
 class _Exam:
     pet: np.ndarray
     pet_affine: np.ndarray
-    pet_header: Any
+    pet_header: object
     ct: np.ndarray  # on the PET grid
     ct_native: np.ndarray
     ct_affine: np.ndarray
-    ct_header: Any
+    ct_header: object
 
 
 class VolumeLoader:

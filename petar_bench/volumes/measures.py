@@ -60,8 +60,3 @@ def longest_axial_diameter_mm(mask: np.ndarray, spacing: tuple[float, float, flo
             diffs = points[:, None, :] - points[None, :, :]
             best = max(best, float(np.sqrt((diffs**2).sum(-1)).max()))
     return round(best + (sx + sy) / 2, 1)
-
-
-def spacing_from_affine(affine: np.ndarray) -> tuple[float, float, float]:
-    zooms = np.sqrt((np.asarray(affine)[:3, :3] ** 2).sum(axis=0))
-    return (float(zooms[0]), float(zooms[1]), float(zooms[2]))

@@ -8,12 +8,10 @@ int16 PET is re-quantised. We reproduce that with nibabel's own writer, in memor
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 
-def disk_dtype(header: Any, data: np.ndarray) -> np.dtype:
+def disk_dtype(header: object, data: np.ndarray) -> np.dtype:
     """On-disk dtype recorded in a nibabel header; without a header, assume the array's own."""
     if header is not None and hasattr(header, "get_data_dtype"):
         dtype = np.dtype(header.get_data_dtype())

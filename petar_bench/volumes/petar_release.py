@@ -16,7 +16,6 @@ See docs/preprocessing.md for every constant and where the paper says otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -120,7 +119,7 @@ def _checked_size(size: tuple[int, int, int]) -> tuple[int, int, int]:
     return (int(size[0]), int(size[1]), int(size[2]))
 
 
-def _affine_of(header: Any, fallback: np.ndarray) -> np.ndarray:
+def _affine_of(header: object, fallback: np.ndarray) -> np.ndarray:
     """A file's own affine (as nibabel computes `img.affine`), else the lesion's PET affine."""
     if header is not None and hasattr(header, "get_best_affine"):
         affine = np.asarray(header.get_best_affine(), dtype=np.float64)

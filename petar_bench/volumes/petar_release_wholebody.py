@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -126,8 +125,8 @@ def whole_body_stage(
     ct: np.ndarray,
     pet_affine: np.ndarray,
     ct_affine: np.ndarray,
-    pet_header: Any = None,
-    ct_header: Any = None,
+    pet_header: object = None,
+    ct_header: object = None,
 ) -> WholeBody:
     """Everything of the release that depends on PET and CT only."""
     if pet.shape != ct.shape or pet.ndim != 3:
@@ -158,7 +157,7 @@ def whole_body_stage(
 
 
 def process_mask(
-    mask: np.ndarray, affine: np.ndarray, body: WholeBody, header: Any = None
+    mask: np.ndarray, affine: np.ndarray, body: WholeBody, header: object = None
 ) -> np.ndarray:
     """The lesion mask through the exam's geometry: (Z, Y, X) float32 clipped to {0, 1}."""
     keep = mask.shape[2] - body.head_crop_slices

@@ -47,6 +47,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from petar_bench.errors import UserError
+from petar_bench.jsontypes import JsonObject
 
 if TYPE_CHECKING:
     from petar_bench.volumes.lesion import LesionInput
@@ -127,23 +129,23 @@ class ViewRecipe:
         if not 0.0 <= self.pet_alpha <= 1.0:
             raise UserError(f"view recipe: pet_alpha {self.pet_alpha} must be in [0, 1]")
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JsonObject:
         """Plain JSON-able settings (for run keys and adapter cards)."""
         data = asdict(self)
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ViewRecipe:
+    def from_dict(cls, data: Mapping[str, object]) -> ViewRecipe:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
             raise UserError(f"view recipe: unknown setting(s) {unknown}; known: {sorted(known)}")
-        values: dict[str, Any] = {
+        values: dict[str, Any] = {  # checked by __post_init__
             k: tuple(v) if isinstance(v, list) else v for k, v in data.items()
         }
         return cls(**values)
 
-    def replace(self, **changes: Any) -> ViewRecipe:
+    def replace(self, **changes: object) -> ViewRecipe:
         return ViewRecipe.from_dict({**self.as_dict(), **changes})
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from petar_bench import registry
 from petar_bench.errors import UserError
-from petar_bench.leaderboard.entry import Entry, entry_json, stats_matrix
+from petar_bench.leaderboard.entry import BoardEntry, entry_json, stats_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,9 +32,9 @@ def test_entry_json_keeps_user_text_that_looks_like_a_row() -> None:
     data = _shipped_entry()
     data["notes"] = "[  1,   2  ] and [\n 3,\n 4\n]"
     data["model"]["organisation"] = "[ 0.5,  null ]"
-    entry = Entry.model_validate(data)
+    entry = BoardEntry.model_validate(data)
     text = entry_json(entry)
-    again = Entry.model_validate(json.loads(text))
+    again = BoardEntry.model_validate(json.loads(text))
     assert again.notes == data["notes"] and again.model.organisation == "[ 0.5,  null ]"
     # ...while the statistics rows are still compacted onto one line each
     first_metric = next(iter(entry.metrics))
@@ -54,7 +54,7 @@ def test_entries_with_misaligned_statistics_are_refused_at_read(edit: Any, probl
     data = _shipped_entry()
     edit(data, next(iter(data["metrics"])))
     with pytest.raises(ValidationError, match=problem):
-        Entry.model_validate(data)
+        BoardEntry.model_validate(data)
 
 
 def test_stats_matrix_names_what_is_wrong() -> None:

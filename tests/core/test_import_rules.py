@@ -128,6 +128,34 @@ def test_the_rules_catch_a_forbidden_import(tmp_path: Path) -> None:
     assert layer("petar_bench.commands.score") == "commands" and layer("petar_bench") == "api"
 
 
+def console_takers() -> list[str]:
+    """Engine modules that import rich or take a console (the engine reports through a
+    `RunReporter`; only the commands hold a console)."""
+    problems = []
+    for module, path in source_modules():
+        if layer(module) != "engine":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = node.args
+                every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+                names = [f"parameter {a.arg}" for a in every if a.arg == "console"]
+            for name in names:
+                if name.split(".")[0] == "rich" or name.startswith("parameter"):
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}")
+    return problems
+
+
+def test_the_engine_takes_no_console() -> None:
+    assert console_takers() == []
+
+
 @pytest.mark.parametrize("folder", sorted(FOLDERS))
 def test_every_folder_has_modules(folder: str) -> None:
     assert any(m.startswith(FOLDERS[folder]) for m, _ in source_modules())

@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import engine_fakes  # noqa: E402
 
+from petar_bench.console import ConsoleReporter  # noqa: E402
+
 
 @pytest.fixture(autouse=True)
 def _fakes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -40,6 +42,7 @@ class Captured:
     def __init__(self) -> None:
         self.buffer = StringIO()
         self.console = Console(file=self.buffer, width=200, force_terminal=False)
+        self.reporter = ConsoleReporter(self.console)
 
     @property
     def text(self) -> str:

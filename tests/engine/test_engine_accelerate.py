@@ -42,7 +42,7 @@ def test_two_process_launch_matches_a_single_run(tmp_path, captured):
     single = run_benchmark(
         RunRequest(model="engine-echo", dataset=str(dataset), output_dir=tmp_path / "single"),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     out = tmp_path / "launch" / "run"
     command = [

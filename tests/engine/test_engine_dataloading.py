@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from io import StringIO
 
 import numpy as np
@@ -76,3 +77,27 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch):
     with progress_bar(tty, 3, "model") as advance:
         advance(3)
     assert "3/3" in tty.file.getvalue()
+
+
+class _Pinnable:
+    """Stands for a CPU tensor: `pin_memory()` returns its page-locked copy."""
+
+    def __init__(self, pinned: bool = False) -> None:
+        self.pinned = pinned
+
+    def pin_memory(self) -> _Pinnable:
+        return _Pinnable(pinned=True)
+
+
+def test_a_loaded_sample_pins_its_volumes_for_the_dataloader():
+    """DataLoader(pin_memory=True) calls `pin_memory()` on each sample it gets."""
+    pet = np.zeros((2, 2, 2), np.float32)
+    lesion = LesionInput("a", "FDG", pet, pet.copy(), pet > 0, np.eye(4))
+    as_arrays = LoadedSample(0, "a", lesion)
+    assert as_arrays.pin_memory() is as_arrays  # numpy arrays (main process): unchanged
+    failed = LoadedSample(1, "b", None, "error")
+    assert failed.pin_memory() is failed
+    tensors = LoadedSample(0, "a", replace(lesion, pet=_Pinnable(), ct=_Pinnable()))
+    pinned = tensors.pin_memory()
+    assert pinned.input.pet.pinned and pinned.input.ct.pinned
+    assert pinned.input.mask is lesion.mask and pinned.sample_id == "a"

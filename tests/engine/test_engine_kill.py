@@ -37,7 +37,7 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path, captured):
     reference = run_benchmark(
         RunRequest(model="engine-echo", dataset=str(dataset), output_dir=tmp_path / "ref"),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     out = tmp_path / "killed"
     env = {**os.environ, fakes.DELAY_ENV: "0.1"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import engine_fakes as fakes
@@ -29,7 +31,7 @@ def _predictions(path: Path) -> list[dict]:
 def test_run_writes_the_run_directory(tiny_dataset, tmp_path, captured):
     result = run_benchmark(
         _request(tiny_dataset, tmp_path / "run", batch_size=2, argv=("petar-bench", "run")),
-        console=captured.console,
+        reporter=captured.reporter,
         scorer=fakes.fake_scorer,
     )
     manifest = read_manifest(tiny_dataset)
@@ -58,13 +60,13 @@ def test_run_writes_the_run_directory(tiny_dataset, tmp_path, captured):
 
 def test_second_run_resumes_without_generating(tiny_dataset, tmp_path, captured):
     first = run_benchmark(
-        _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, console=captured.console
+        _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, reporter=captured.reporter
     )
     # batch size, workers and metrics do not change outputs: same key, all reused
     second = run_benchmark(
         _request(tiny_dataset, tmp_path, batch_size=4, metrics=("exact",)),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert second.run_key == first.run_key
     assert second.n_generated == 0 and second.n_reused == first.n_samples
@@ -75,17 +77,19 @@ def test_second_run_resumes_without_generating(tiny_dataset, tmp_path, captured)
 
 def test_output_changing_setting_gets_a_new_key(tiny_dataset, tmp_path, captured):
     a = run_benchmark(
-        _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, console=captured.console
+        _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, reporter=captured.reporter
     )
     b = run_benchmark(
         _request(tiny_dataset, tmp_path, model_options={"variant": "b"}),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert b.n_generated == b.n_samples  # nothing stale reused
     assert _predictions(b.predictions_path)[0]["prediction"].startswith("[b]")
     c = run_benchmark(
-        _request(tiny_dataset, tmp_path, seed=1), scorer=fakes.fake_scorer, console=captured.console
+        _request(tiny_dataset, tmp_path, seed=1),
+        scorer=fakes.fake_scorer,
+        reporter=captured.reporter,
     )
     assert len({a.run_key, b.run_key, c.run_key}) == 3
     # each key keeps its own store; config.json describes the latest run
@@ -98,7 +102,7 @@ def test_limit_is_marked_not_comparable(tiny_dataset, tmp_path, monkeypatch, cap
     result = run_benchmark(
         RunRequest(model="engine-echo", dataset=str(tiny_dataset), limit=4),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert result.run_dir == Path("runs/engine-echo-engine-tiny-test-limit4")
     assert result.n_samples == 4 and len(_predictions(result.predictions_path)) == 4
@@ -112,7 +116,7 @@ def test_failure_is_isolated_recorded_and_retried(tiny_dataset, tmp_path, monkey
     result = run_benchmark(
         _request(tiny_dataset, tmp_path, batch_size=3, max_failures=1),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert result.n_failed == 1 and not result.scored and not result.complete
     assert not (tmp_path / "scores.json").exists() and fakes.SCORER_CALLS == []
@@ -126,13 +130,13 @@ def test_failure_is_isolated_recorded_and_retried(tiny_dataset, tmp_path, monkey
     again = run_benchmark(
         _request(tiny_dataset, tmp_path, max_failures=1),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert again.n_failed == 1 and again.n_generated == 0
     fixed = run_benchmark(
         _request(tiny_dataset, tmp_path, retry_failed=True),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert fixed.n_generated == 1 and fixed.complete and fixed.scored
     assert fixed.failures_path.read_text() == ""
@@ -144,7 +148,7 @@ def test_error_budget_aborts_with_a_clear_message(tiny_dataset, tmp_path, monkey
         run_benchmark(
             _request(tiny_dataset, tmp_path, max_failures=1),
             scorer=fakes.fake_scorer,
-            console=captured.console,
+            reporter=captured.reporter,
         )
     store = RunLayout(tmp_path).stores()[0]
     scan = read_store(store, store.name[:16])
@@ -153,7 +157,7 @@ def test_error_budget_aborts_with_a_clear_message(tiny_dataset, tmp_path, monkey
     monkeypatch.delenv(fakes.FAIL_ENV)
     with pytest.raises(UserError, match="2 samples failed"):
         run_benchmark(
-            _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, console=captured.console
+            _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, reporter=captured.reporter
         )
     assert not RunLayout(tmp_path).main_lock.exists()  # released on error
 
@@ -163,7 +167,7 @@ def test_empty_mask_is_a_recorded_failure(tmp_path, captured):
     result = run_benchmark(
         _request(tmp_path / "ds", tmp_path / "run", max_failures=5),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     failures = _predictions(result.failures_path)
     assert [f["sample_id"] for f in failures] == ["s04-1"]
@@ -174,7 +178,7 @@ def test_fit_sees_only_the_train_split(tiny_dataset, tmp_path, captured):
     result = run_benchmark(
         RunRequest(model="engine-fit", dataset=str(tiny_dataset), output_dir=tmp_path),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     adapter = fakes.LAST_ADAPTERS[-1]
     n_train = len(read_manifest(tiny_dataset).split("train"))
@@ -189,7 +193,7 @@ def test_sample_ids_never_become_paths(tmp_path, captured):
     result = run_benchmark(
         _request(tmp_path / "ds", tmp_path / "run"),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert result.complete
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "run"]
@@ -202,7 +206,7 @@ def test_a_second_run_in_the_same_directory_is_refused(tiny_dataset, tmp_path, c
         pytest.raises(UserError, match="in use by another run"),
     ):
         run_benchmark(
-            _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, console=captured.console
+            _request(tiny_dataset, tmp_path), scorer=fakes.fake_scorer, reporter=captured.reporter
         )
 
 
@@ -210,12 +214,12 @@ def test_dataloader_workers_give_identical_predictions(tiny_dataset, tmp_path, c
     plain = run_benchmark(
         _request(tiny_dataset, tmp_path / "a", batch_size=2),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     workers = run_benchmark(
         _request(tiny_dataset, tmp_path / "b", batch_size=2, num_workers=2),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert workers.predictions_path.read_text() == plain.predictions_path.read_text()
 
@@ -224,7 +228,7 @@ def test_no_score_writes_predictions_only(tiny_dataset, tmp_path, captured):
     result = run_benchmark(
         _request(tiny_dataset, tmp_path, score=False),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert result.complete and not result.scored and fakes.SCORER_CALLS == []
     assert result.predictions_path.is_file() and not (tmp_path / "scores.json").exists()
@@ -235,7 +239,7 @@ def test_cli_style_values_are_accepted(tiny_dataset, tmp_path, captured):
     result = run_benchmark(
         _request(tiny_dataset, tmp_path, shard=(1, 2), argv=["petar-bench", "run"]),
         scorer=fakes.fake_scorer,
-        console=captured.console,
+        reporter=captured.reporter,
     )
     assert str(result.shard) == "1/2" and not result.finalized
     assert "petar-bench merge" in captured.text
@@ -252,5 +256,50 @@ def test_bad_options_are_user_errors(tiny_dataset, tmp_path, captured):
             run_benchmark(
                 _request(tiny_dataset, tmp_path, **changes),
                 scorer=fakes.fake_scorer,
-                console=captured.console,
+                reporter=captured.reporter,
             )
+
+
+class _Recorder:
+    """A RunReporter that keeps what it is told (no console anywhere)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def message(self, text: str) -> None:
+        self.events.append(("message", text))
+
+    def warning(self, text: str) -> None:
+        self.events.append(("warning", text))
+
+    def synthetic_banner(self) -> None:
+        self.events.append(("banner", None))
+
+    def scores(self, label: str, report: object, *, synthetic: bool) -> None:
+        self.events.append(("scores", (label, report)))
+
+    @contextmanager
+    def progress(self, total: int, label: str, *, enabled: bool = True) -> Iterator:
+        advanced: list[int] = []
+        yield advanced.append
+        self.events.append(("progress", (total, sum(advanced))))
+
+
+def test_the_run_reports_to_any_reporter(tiny_dataset, tmp_path, capsys):
+    recorder = _Recorder()
+    result = run_benchmark(
+        _request(tiny_dataset, tmp_path / "run", batch_size=2),
+        reporter=recorder,
+        scorer=fakes.fake_scorer,
+    )
+    kinds = [kind for kind, _ in recorder.events]
+    assert kinds[0] == "message" and "progress" in kinds and "scores" in kinds
+    progress = dict(recorder.events)["progress"]
+    assert progress == (result.n_samples, result.n_samples)  # every sample advanced once
+    assert dict(recorder.events)["scores"] == ("engine-echo", result.scores)
+    assert any(
+        f"{result.n_samples} of {result.n_samples} samples done" in str(text)
+        for kind, text in recorder.events
+        if kind == "message"
+    )
+    assert capsys.readouterr().out == ""  # nothing went around the reporter

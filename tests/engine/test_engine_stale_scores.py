@@ -23,7 +23,7 @@ def _run(dataset: Path, out: Path, captured: Any, variant: str, scorer: Any) -> 
         model_options={"variant": variant},
         metrics=("rouge_l",),  # real scores.json files, read back through read_scores
     )
-    return run_benchmark(request, scorer=scorer, console=captured.console)
+    return run_benchmark(request, scorer=scorer, reporter=captured.reporter)
 
 
 def _crash_in_scoring(*args: Any, **kwargs: Any) -> Any:

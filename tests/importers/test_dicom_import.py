@@ -104,6 +104,7 @@ def test_command_line_walkthrough(tiny_dataset, tmp_path: Path) -> None:
     the import states what it states on the original (SUVmax, slice, size)."""
     from rich.console import Console
 
+    from petar_bench.console import ConsoleReporter
     from petar_bench.engine import RunRequest, run_benchmark
     from petar_bench.fileio import read_jsonl
 
@@ -137,7 +138,7 @@ def test_command_line_walkthrough(tiny_dataset, tmp_path: Path) -> None:
     request = RunRequest(
         model="measure", dataset=str(root), split=split, output_dir=tmp_path / "o", score=False
     )
-    run_benchmark(request, console=Console(quiet=True))
+    run_benchmark(request, reporter=ConsoleReporter(Console(quiet=True)))
     original = {
         r["sample_id"]: r["prediction"] for r in read_jsonl(tmp_path / "o" / "predictions.jsonl")
     }

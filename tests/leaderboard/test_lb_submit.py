@@ -11,10 +11,10 @@ from lb_fixtures import write_predictions
 
 from petar_bench.errors import UserError
 from petar_bench.leaderboard import (
-    DatasetRef,
     ModelInfo,
     SubmissionMetadata,
     TrainingData,
+    TrainingSplit,
     read_entry,
     submit,
 )
@@ -160,10 +160,10 @@ def test_training_on_test_patients_is_refused(
     leaky = meta(patient_ids=["P100", "P003", "P005"])
     with pytest.raises(UserError, match="2 training patient ids are test patients: P003, P005"):
         submit(predictions_for("a"), leaky, board=board, out_dir=board, dataset=manifest)
-    on_test = meta(datasets=[DatasetRef(dataset="lbtest-data", split="test")])
+    on_test = meta(datasets=[TrainingSplit(dataset="lbtest-data", split="test")])
     with pytest.raises(UserError, match="includes the evaluation split itself"):
         submit(predictions_for("a"), on_test, board=board, out_dir=board, dataset=manifest)
-    clean = meta(patient_ids=["P100", "P101"], datasets=[DatasetRef(dataset="x", split="train")])
+    clean = meta(patient_ids=["P100", "P101"], datasets=[TrainingSplit(dataset="x", split="train")])
     entry = submit(predictions_for("a"), clean, board=board, out_dir=board, dataset=manifest).entry
     assert entry.training.n_patients == 2 and entry.training.patient_ids_sha256
     assert "P100" not in entry.model_dump_json()

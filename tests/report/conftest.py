@@ -19,10 +19,11 @@ METRICS = ("bleu1", "rouge_l", "pet_region_acc", "pet_laterality_acc")
 
 @pytest.fixture(scope="session")
 def report_runs(demo_dataset, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from petar_bench.console import ConsoleReporter
     from petar_bench.engine import RunRequest, run_benchmark
 
     root = tmp_path_factory.mktemp("report-runs")
-    quiet = Console(file=StringIO())
+    quiet = ConsoleReporter(Console(file=StringIO()))
     made = []
     for model in ("measure", "constant"):
         request = RunRequest(
@@ -32,5 +33,5 @@ def report_runs(demo_dataset, tmp_path_factory: pytest.TempPathFactory) -> list[
             output_dir=root / f"run-{model}",
             metrics=METRICS,
         )
-        made.append(run_benchmark(request, console=quiet, quiet=True).run_dir)
+        made.append(run_benchmark(request, reporter=quiet, quiet=True).run_dir)
     return made

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
@@ -33,12 +33,11 @@ from petar_bench.datasets.dicom._series import LPS_TO_RAS, to_canonical
 from petar_bench.datasets.dicom._suv import HALF_LIFE_S, decayed_dose_bq
 from petar_bench.errors import UserError
 
-MaskFormat = Literal["seg", "rtstruct", "nifti"]
 MASK_FORMATS: tuple[str, ...] = ("seg", "rtstruct", "nifti")
 DEFAULT_CT_SPACING = (1.5, 1.5, 3.0)
 _INT16_MAX = 32767
 
-# tracer -> (nuclide, radiopharmaceutical, dose per kg [Bq], delay range [min]); facts sheet
+# tracer -> (nuclide, radiopharmaceutical, dose per kg [Bq], delay range [min])
 _TRACER_ACQUISITION = {
     "FDG": ("F-18", "Fludeoxyglucose F^18^", 3.7e6, (55, 70)),
     "PSMA": ("F-18", "Piflufolastat F^18^ (DCFPyL)", 4.3e6, (60, 90)),

@@ -26,7 +26,7 @@ from typing import Any
 
 from petar_bench.errors import UserError
 
-# Half-lives in seconds (facts sheet; used by the exporter and shown in docs).
+# Half-lives in seconds (used by the exporter and shown in docs).
 HALF_LIFE_S = {"F-18": 6586.2, "Ga-68": 4062.6, "C-11": 1223.4}
 
 _GE_SCAN_DATETIME = (0x0009, 0x100D)  # GE private "scan date-time" (DT)

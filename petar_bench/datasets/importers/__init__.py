@@ -55,7 +55,14 @@ from petar_bench.datasets.importers.source import (
 )
 from petar_bench.errors import UserError, did_you_mean
 
-LAYOUTS = ("folders", "table", "labelmap", "dicom")
+# layout name -> the module implementing it (full paths, so renaming a module renames them)
+_LAYOUT_MODULES = {
+    "folders": "petar_bench.datasets.importers.folders",
+    "table": "petar_bench.datasets.importers.table",
+    "labelmap": "petar_bench.datasets.importers.labelmap",
+    "dicom": "petar_bench.datasets.importers.dicom",
+}
+LAYOUTS = tuple(_LAYOUT_MODULES)
 
 __all__ = [
     "LAYOUTS",
@@ -77,7 +84,7 @@ def layout_module(name: str) -> ModuleType:
             f"unknown layout {name!r}; choose one of: auto, {', '.join(LAYOUTS)}"
             + did_you_mean(name, list(LAYOUTS))
         )
-    return importlib.import_module(f"petar_bench.datasets.importers.{name}")
+    return importlib.import_module(_LAYOUT_MODULES[name])
 
 
 def detect_layout(src: Path) -> str:

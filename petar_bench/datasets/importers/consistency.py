@@ -88,13 +88,6 @@ def build_report(
     }
 
 
-def _ties(convention: str | None, counts: Mapping[str, int]) -> list[str]:
-    """Conventions as good as the chosen one (one lesion in the middle slice fits two)."""
-    if convention is None:
-        return []
-    return [n for n, c in counts.items() if c == counts[convention] and n != convention]
-
-
 def _flips(measures: Mapping[str, Mapping[str, Any]]) -> dict[str, int]:
     """Lesions whose stated SUVmax is found only under the mask mirrored along an axis."""
     found: Counter[str] = Counter()

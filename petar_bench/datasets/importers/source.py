@@ -9,13 +9,12 @@ import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from petar_bench.errors import UserError
 
-Role = Literal["pet", "ct", "mask"]
 NIFTI_READER = "nifti"
 
 
