@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from petar_bench.jsontypes import JsonObject
 from petar_bench.records import LesionRecord
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 
 class AdapterCard(BaseModel):

@@ -70,7 +70,7 @@ def bench_batches(url: str, n: int, width: int) -> float:
 
 def bench_green(url: str, n: int, width: int) -> float:
     from petar_bench.metrics.base import ScoringContext
-    from petar_bench.metrics.green.metric import GreenMetric
+    from petar_bench.metrics.green._metric import GreenMetric
 
     refs = [f"Focal FDG uptake in lesion {i} of the right lung." for i in range(n)]
     preds = [f"Lesion {i} in the right lung with uptake." for i in range(n)]
@@ -89,7 +89,7 @@ def bench_green(url: str, n: int, width: int) -> float:
 def bench_vlm(url: str, n: int, width: int) -> tuple[float, float]:
     """Wall time of the adapter's stream, and of rendering the same views alone."""
     from petar_bench.baselines.endpoint import openai_vlm
-    from petar_bench.volumes.lesion import LesionInput
+    from petar_bench.volumes._lesion import LesionInput
 
     rng = np.random.default_rng(0)
     pet = rng.gamma(2.0, 1.0, (48, 48, 48)).astype(np.float32)

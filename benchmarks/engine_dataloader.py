@@ -40,7 +40,7 @@ from petar_bench.console import ConsoleReporter
 from petar_bench.engine import RunRequest, run_benchmark
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
 from petar_bench.registry import Registration, models
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 SHAPE = (96, 96, 96)
 
@@ -93,7 +93,7 @@ class SleepyModel(Adapter):
         self._inline: Any = None
 
     def preparer(self) -> Any:
-        from petar_bench.baselines.lamed.adapters import PetarPreparer
+        from petar_bench.baselines.lamed._adapters import PetarPreparer
 
         if self.size is None or self.prepare != "workers":
             return None
@@ -101,7 +101,7 @@ class SleepyModel(Adapter):
 
     def generate(self, batch: Sequence[LesionInput]) -> list[str]:
         if self.size is not None:
-            from petar_bench.baselines.lamed.adapters import PetarPreparer
+            from petar_bench.baselines.lamed._adapters import PetarPreparer
 
             self._inline = self._inline or PetarPreparer(self.size)
             return self.generate_prepared(batch, [self._inline(x) for x in batch])
@@ -117,7 +117,7 @@ class SleepyModel(Adapter):
 
 def simulate_slow_storage(io_ms: float) -> None:
     """Every NIfTI read waits io_ms first (workers inherit the patch when they fork)."""
-    import petar_bench.volumes.lesion as lesion
+    import petar_bench.volumes._lesion as lesion
 
     real = lesion.load_nifti
 

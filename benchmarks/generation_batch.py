@@ -60,8 +60,8 @@ def main() -> None:
 
     import torch
 
-    from petar_bench.baselines.lamed.prompts import RELEASE_ORGAN_QUESTIONS
-    from petar_bench.baselines.lamed.runtime import LamedRunner
+    from petar_bench.baselines.lamed._prompts import RELEASE_ORGAN_QUESTIONS
+    from petar_bench.baselines.lamed._runtime import LamedRunner
     from petar_bench.baselines.lamed.tiny import make_tiny_checkpoint
 
     torch.set_num_threads(args.threads)

@@ -18,7 +18,7 @@ from pathlib import Path
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 start = time.perf_counter()
 result = run_import(ImportRequest(src=Path(sys.argv[1]), output=Path(sys.argv[2]),
                                   workers=int(sys.argv[3])))
@@ -40,7 +40,7 @@ def _import(src: Path, out: Path, workers: int) -> dict[str, float]:
 
 
 def main() -> None:
-    from petar_bench.datasets.importers.export import export_dataset
+    from petar_bench.datasets.importers._export import export_dataset
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

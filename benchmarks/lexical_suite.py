@@ -74,7 +74,10 @@ def run_suite(
 
 def _reset_suite() -> None:
     """Cold start: empty caches, no METEOR process, no METEOR tables in memory."""
-    from petar_bench.metrics import _coco, _meteor_data, _meteor_native, bleu, meteor, tokenize
+    from petar_bench.metrics import _bleu as bleu
+    from petar_bench.metrics import _coco, _meteor_data, _meteor_native
+    from petar_bench.metrics import _meteor as meteor
+    from petar_bench.metrics import _tokenize as tokenize
 
     tokenize._tokenize_stream.cache_clear()
     _coco.ngram_table.cache_clear()
@@ -118,7 +121,7 @@ def main() -> None:
     parser.add_argument("--with-jar", action="store_true", help="also time the jar backend")
     args = parser.parse_args()
 
-    from petar_bench.metrics.normalize import normalize_text
+    from petar_bench.metrics._normalize import normalize_text
 
     raw_preds, raw_refs = pairs(args.n, args.seed)
     preds = [normalize_text(t) for t in raw_preds]

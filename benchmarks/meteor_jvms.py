@@ -23,7 +23,7 @@ from lexical_corpus import pairs  # noqa: E402
 
 
 def start_jvm() -> object:
-    from petar_bench.metrics import meteor
+    from petar_bench.metrics import _meteor as meteor
     from petar_bench.metrics._java import LineProcess, java_executable
 
     jar = meteor.meteor_jar()
@@ -34,8 +34,8 @@ def start_jvm() -> object:
 
 def requests(n: int, seed: int) -> list[str]:
     from petar_bench.metrics._coco import coco_tokens
-    from petar_bench.metrics.meteor import _clean
-    from petar_bench.metrics.normalize import normalize_text
+    from petar_bench.metrics._meteor import _clean
+    from petar_bench.metrics._normalize import normalize_text
 
     preds, refs = pairs(n, seed)
     hyp, ref = coco_tokens([normalize_text(p) for p in preds], [normalize_text(r) for r in refs])

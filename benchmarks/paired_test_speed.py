@@ -139,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from petar_bench import registry
     from petar_bench.leaderboard._stats import paired_test
+    from petar_bench.metrics._normalize import normalize_text
     from petar_bench.metrics.base import ScoringContext
-    from petar_bench.metrics.normalize import normalize_text
     from petar_bench.stats import paired_permutation_test
 
     refs, a, b, patients = (

@@ -15,8 +15,8 @@ import time
 import nibabel as nib
 import numpy as np
 
+from petar_bench.volumes._lesion import LesionInput
 from petar_bench.volumes.exam_cache import ExamCache
-from petar_bench.volumes.lesion import LesionInput
 from petar_bench.volumes.petar_release import preprocess_petar_release
 
 

@@ -37,9 +37,9 @@ def _runs(root: Path, n: int) -> list[Path]:
 
 
 def _pictures_only(runs: list[Path]) -> float:
-    from petar_bench.report.figures import pet_mip, triplanar
-    from petar_bench.report.runs import load_runs
-    from petar_bench.volumes.lesion import VolumeLoader
+    from petar_bench.report._figures import pet_mip, triplanar
+    from petar_bench.report._runs import load_runs
+    from petar_bench.volumes._lesion import VolumeLoader
     from petar_bench.volumes.views import encode_png
 
     start = time.perf_counter()
@@ -53,7 +53,7 @@ def _pictures_only(runs: list[Path]) -> float:
 
 
 def _report(runs: list[Path], out: Path) -> float:
-    from petar_bench.report.build import build_report
+    from petar_bench.report._build import build_report
 
     start = time.perf_counter()
     build_report(runs, out)

@@ -6,7 +6,7 @@ Public API: `submit` (validate + re-score a predictions file into a `BoardEntry`
 as an entry: how baseline entries are made), `verify_board` (re-score every entry from its
 stored predictions), and the renderers in
 `petar_bench.leaderboard.render`. The CLI calls the thin wrappers in
-`petar_bench.commands.leaderboard`.
+`petar_bench.commands._leaderboard`.
 
 Names are imported on first use (PEP 562), so `leaderboard show` does not pay for the
 submission and verification code. No submodule shares a name with a public function
@@ -52,10 +52,10 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from petar_bench.leaderboard.board import BoardView, load_board
-    from petar_bench.leaderboard.compare import Comparison, MetricComparison, compare_runs
-    from petar_bench.leaderboard.config import BoardConfig, SubmissionLimits, load_board_config
-    from petar_bench.leaderboard.entry import (
+    from petar_bench.leaderboard._board import BoardView, load_board
+    from petar_bench.leaderboard._compare import Comparison, MetricComparison, compare_runs
+    from petar_bench.leaderboard._config import BoardConfig, SubmissionLimits, load_board_config
+    from petar_bench.leaderboard._entry import (
         BoardEntry,
         BoardMetricScore,
         ModelInfo,
@@ -64,16 +64,16 @@ if TYPE_CHECKING:
         TrainingSplit,
         read_entry,
     )
-    from petar_bench.leaderboard.from_run import submit_run
-    from petar_bench.leaderboard.paper import ReportedTable, load_paper_table
-    from petar_bench.leaderboard.rank import RankedBoard, RankedRow, rank_board
-    from petar_bench.leaderboard.submission import (
+    from petar_bench.leaderboard._paper import ReportedTable, load_paper_table
+    from petar_bench.leaderboard._rank import RankedBoard, RankedRow, rank_board
+    from petar_bench.leaderboard._submission import (
         SubmissionMetadata,
         SubmitResult,
         TrainingData,
         load_metadata,
         submit,
     )
+    from petar_bench.leaderboard.from_run import submit_run
     from petar_bench.leaderboard.verify import VerifyReport, verify_board
 
 

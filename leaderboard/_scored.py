@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from petar_bench.leaderboard.entry import BoardMetricScore, stats_matrix
+from petar_bench.leaderboard._entry import BoardMetricScore, stats_matrix
 
 if TYPE_CHECKING:  # the scoring module is not needed to rank or show a board
     from petar_bench.metrics.scoring import ScoreReport

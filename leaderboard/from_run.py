@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from petar_bench.errors import UserError
 from petar_bench.fileio import read_json_object
-from petar_bench.leaderboard.config import DEFAULT_BOARD
-from petar_bench.leaderboard.entry import ModelInfo, TrainingSplit
-from petar_bench.leaderboard.submission import (
+from petar_bench.leaderboard._config import DEFAULT_BOARD
+from petar_bench.leaderboard._entry import ModelInfo, TrainingSplit
+from petar_bench.leaderboard._submission import (
     SubmissionMetadata,
     SubmitResult,
     TrainingData,

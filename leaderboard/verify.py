@@ -21,11 +21,11 @@ from typing import Any, Literal
 import numpy as np
 
 from petar_bench.errors import UserError
+from petar_bench.leaderboard._board import entry_folders, load_entries
+from petar_bench.leaderboard._config import DEFAULT_BOARD, BoardConfig, load_board_config
+from petar_bench.leaderboard._entry import BoardEntry, BoardMetricScore, predictions_content_sha256
 from petar_bench.leaderboard._scored import board_strata, metric_identity
-from petar_bench.leaderboard.board import entry_folders, load_entries
-from petar_bench.leaderboard.config import DEFAULT_BOARD, BoardConfig, load_board_config
-from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore, predictions_content_sha256
-from petar_bench.leaderboard.submission import patient_index
+from petar_bench.leaderboard._submission import patient_index
 from petar_bench.records import LesionRecord, Manifest
 
 #: Re-scored numbers must agree to this (relative, absolute) tolerance: the same code on the
@@ -86,7 +86,7 @@ def _split(config: BoardConfig, dataset: Manifest | str | Path | None) -> _Split
     if isinstance(dataset, Manifest):
         manifest, root = dataset, None
     else:
-        from petar_bench.datasets.catalog import resolve_dataset
+        from petar_bench.datasets._catalog import resolve_dataset
 
         handle = resolve_dataset(dataset if dataset is not None else config.dataset)
         manifest, root = handle.manifest, handle.root
@@ -191,7 +191,7 @@ def _rescore(
 ) -> tuple[Any, list[str]]:
     """The official scoring of the stored texts with the entry's metrics and options."""
     from petar_bench import registry
-    from petar_bench.metrics.inputs import dataset_inputs, score_inputs
+    from petar_bench.metrics._inputs import dataset_inputs, score_inputs
 
     installed = set(registry.metrics.names())
     wanted = [m for m in entry.metrics if m in installed]

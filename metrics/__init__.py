@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from petar_bench.metrics._normalize import normalize_text
     from petar_bench.metrics.base import (
         ColumnSumMetric,
         CountRatioMetric,
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
         SampleStats,
         ScoringContext,
     )
-    from petar_bench.metrics.normalize import normalize_text
 
 __all__ = [
     "ColumnSumMetric",
@@ -32,7 +32,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name == "normalize_text":
-        from petar_bench.metrics.normalize import normalize_text
+        from petar_bench.metrics._normalize import normalize_text
 
         return normalize_text
     if name in __all__:

@@ -12,7 +12,7 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 
-from petar_bench.metrics.tokenize import TOKENIZER_ID, ptb_tokenize
+from petar_bench.metrics._tokenize import TOKENIZER_ID, ptb_tokenize
 
 COMPAT = "pycocoevalcap-1.2"
 TOKENIZER_FIELD = ("tok", TOKENIZER_ID)

@@ -51,7 +51,7 @@ def java_lines(text: str) -> list[str]:
 
 
 def jar_path() -> Path:
-    from petar_bench.metrics.meteor import meteor_jar
+    from petar_bench.metrics._meteor import meteor_jar
 
     return meteor_jar()
 
@@ -131,7 +131,7 @@ def _records(path: Path) -> Iterator[tuple[str, str]]:
 
 def index_path() -> Path:
     """Where the index of this table lives: keyed by the table's size and mtime."""
-    from petar_bench.paths import cache_dir
+    from petar_bench._paths import cache_dir
 
     table = paraphrase_file()
     stat = table.stat()

@@ -473,7 +473,7 @@ def _clean_field(text: str) -> str:
 
 def segment_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]]) -> np.ndarray:
     """(n, 23) statistics as the jar's `SCORE` answers them (best reference per hypothesis)."""
-    from petar_bench.metrics.meteor import meteor_scores
+    from petar_bench.metrics._meteor import meteor_scores
 
     paraphrases = data.paraphrase_index()
     normalised: dict[str, list[str]] = {}

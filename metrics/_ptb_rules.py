@@ -5,7 +5,7 @@ default options plus `tokenizeNLs`: PTB3 escaping of brackets and quotes, dashes
 ellipses to "...", "cannot" -> "can not", no Americanisation, no escaping of "/" and "*",
 untokenisable characters deleted. This module restates that lexer's documented token
 classes (written from the 3.4.1 specification, not copied from it) as regular expressions
-for the `regex` module. `tokenize.py` runs them with the lexer generator's semantics:
+for the `regex` module. `_tokenize.py` runs them with the lexer generator's semantics:
 longest match over all rules (trailing context included), earliest rule on a tie, and for
 `body/context` rules the longest body whose remainder matches the context.
 

@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from petar_bench._paths import cache_dir
 from petar_bench.metrics.errors import MetricUnavailable
-from petar_bench.paths import cache_dir
 
 DEBIAN_DIR = Path("/usr/share/wordnet")
 LEXNAMES = Path(__file__).parent / "data" / "wordnet_lexnames.tsv"

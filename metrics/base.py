@@ -67,7 +67,7 @@ class Metric(ABC):
     def statistics(
         self, predictions: Sequence[str], references: Sequence[str], context: ScoringContext
     ) -> SampleStats:
-        """Per-sample statistics; the texts are already normalised (see normalize.py)."""
+        """Per-sample statistics; the texts are already normalised (see _normalize.py)."""
 
     @abstractmethod
     def aggregate(self, stats: np.ndarray) -> float:

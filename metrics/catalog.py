@@ -67,64 +67,64 @@ _COCO = "PTB tokens (pycocoevalcap)"
 
 _TEXT: tuple[MetricSpec, ...] = (
     # lexical (COCO caption evaluation, pycocoevalcap-compatible)
-    MetricSpec("bleu1", "petar_bench.metrics.bleu:Bleu1", f"BLEU-1, corpus, {_COCO}"),
-    MetricSpec("bleu2", "petar_bench.metrics.bleu:Bleu2", f"BLEU-2, corpus, {_COCO}"),
-    MetricSpec("bleu3", "petar_bench.metrics.bleu:Bleu3", f"BLEU-3, corpus, {_COCO}"),
-    MetricSpec("bleu4", "petar_bench.metrics.bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
+    MetricSpec("bleu1", "petar_bench.metrics._bleu:Bleu1", f"BLEU-1, corpus, {_COCO}"),
+    MetricSpec("bleu2", "petar_bench.metrics._bleu:Bleu2", f"BLEU-2, corpus, {_COCO}"),
+    MetricSpec("bleu3", "petar_bench.metrics._bleu:Bleu3", f"BLEU-3, corpus, {_COCO}"),
+    MetricSpec("bleu4", "petar_bench.metrics._bleu:Bleu4", f"BLEU-4, corpus, {_COCO}"),
     MetricSpec(
         "rouge_l",
-        "petar_bench.metrics.rouge:RougeL",
+        "petar_bench.metrics._rouge:RougeL",
         "ROUGE-L (LCS F, beta 1.2), mean (pycocoevalcap)",
     ),
     MetricSpec(
         "cider",
-        "petar_bench.metrics.cider:CiderD",
+        "petar_bench.metrics._cider:CiderD",
         "CIDEr-D, DF from the evaluated set (pycocoevalcap)",
     ),
     # options: backend ("native", default, or "jar"); with the jar: timeout_s (per answer
     # line, default 120), prestart (default True)
     MetricSpec(
         "meteor",
-        "petar_bench.metrics.meteor:Meteor",
+        "petar_bench.metrics._meteor:Meteor",
         "METEOR 1.5, pooled (pycocoevalcap's jar's, computed natively)",
         needs=("pycocoevalcap",),
     ),
     # embedding; options: model, layer, idf, rescale, baseline_path, batch_size, device
     MetricSpec(
         "bertscore",
-        "petar_bench.metrics.bertscore:BertScore",
+        "petar_bench.metrics._bertscore:BertScore",
         "BERTScore F1 (default roberta-large, layer 17), mean",
         needs=("torch", "model"),
     ),
     # M3D / PETAR-script compatible variants (Hugging Face evaluate); option: use_stemmer
     MetricSpec(
         "bleu1_m3d",
-        "petar_bench.metrics.m3d_compat:Bleu1M3D",
+        "petar_bench.metrics._m3d_compat:Bleu1M3D",
         "BLEU-1 per sample, mean (HF evaluate, 13a)",
     ),
-    MetricSpec("rouge1", "petar_bench.metrics.m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
+    MetricSpec("rouge1", "petar_bench.metrics._m3d_compat:Rouge1", "ROUGE-1 F (rouge-score), mean"),
     MetricSpec(
         "rougeL_rs",
-        "petar_bench.metrics.m3d_compat:RougeLRougeScore",
+        "petar_bench.metrics._m3d_compat:RougeLRougeScore",
         "ROUGE-L F (rouge-score), mean",
     ),
     MetricSpec(
         "meteor_nltk",
-        "petar_bench.metrics.meteor_nltk:MeteorNltk",
+        "petar_bench.metrics._meteor_nltk:MeteorNltk",
         "METEOR (nltk, as HF evaluate in M3D/PETAR scripts), mean",
         needs=("wordnet",),
     ),
     # options: model (folder or hub id), direction (f, precision, recall), batch_size, device
     MetricSpec(
         "bartscore",
-        "petar_bench.metrics.bartscore:BartScore",
+        "petar_bench.metrics._bartscore:BartScore",
         "BARTScore (BART-large-CNN log-likelihood), F of both directions, mean",
         needs=("torch", "model"),
     ),
     # options: ner_model, encoder (folders or hub ids), affinity (long, short), batch_size, device
     MetricSpec(
         "ratescore",
-        "petar_bench.metrics.ratescore:RaTEScore",
+        "petar_bench.metrics._ratescore:RaTEScore",
         "RaTEScore (RaTE-NER entities, BioLORD embeddings), F1, mean",
         needs=("torch", "model"),
     ),
@@ -133,7 +133,7 @@ _TEXT: tuple[MetricSpec, ...] = (
 _JUDGE: tuple[MetricSpec, ...] = (
     MetricSpec(
         "green",
-        "petar_bench.metrics.green.metric:GreenMetric",
+        "petar_bench.metrics.green._metric:GreenMetric",
         "GREEN LLM-judge score (judge model via transformers or an OpenAI-compatible URL)",
         needs=("model or server",),
     ),
@@ -146,13 +146,13 @@ def _field_rows() -> tuple[MetricSpec, ...]:
         rows += [
             MetricSpec(
                 f"pet_{name}_acc",
-                "petar_bench.metrics.pet_fields:FieldAccuracy",
+                "petar_bench.metrics._pet_fields:FieldAccuracy",
                 f"PET {name} accuracy where both sides state it",
                 fixed={"field": name},
             ),
             MetricSpec(
                 f"pet_{name}_acc_strict",
-                "petar_bench.metrics.pet_fields:FieldAccuracy",
+                "petar_bench.metrics._pet_fields:FieldAccuracy",
                 f"PET {name} accuracy, omission counts as error",
                 fixed={"field": name, "strict": True},
             ),
@@ -163,26 +163,26 @@ def _field_rows() -> tuple[MetricSpec, ...]:
 _PET: tuple[MetricSpec, ...] = _field_rows() + (
     MetricSpec(
         "pet_suvmax_mae",
-        "petar_bench.metrics.pet_fields:FieldError",
+        "petar_bench.metrics._pet_fields:FieldError",
         "PET SUVmax absolute error where both state it (lower is better)",
         fixed={"field": "suv_max"},
     ),
     MetricSpec(
         "pet_slice_mae",
-        "petar_bench.metrics.pet_fields:FieldError",
+        "petar_bench.metrics._pet_fields:FieldError",
         "PET axial slice absolute error where both state it (lower is better)",
         fixed={"field": "slice"},
     ),
     MetricSpec(
         "pet_suvmax_fidelity",
-        "petar_bench.metrics.pet_fields:NumericFidelity",
+        "petar_bench.metrics._pet_fields:NumericFidelity",
         "share of stated SUVmax values that match the image",
         needs=("measurements",),
         fixed={"kind": "suv_max"},
     ),
     MetricSpec(
         "pet_size_fidelity",
-        "petar_bench.metrics.pet_fields:NumericFidelity",
+        "petar_bench.metrics._pet_fields:NumericFidelity",
         "share of stated lesion sizes that match the image",
         needs=("measurements",),
         fixed={"kind": "size_mm"},
@@ -208,7 +208,7 @@ def _masked_rows() -> tuple[MetricSpec, ...]:
     return tuple(
         MetricSpec(
             f"{base}_masked",
-            "petar_bench.metrics.pet_fields:MaskedTextMetric",
+            "petar_bench.metrics._pet_fields:MaskedTextMetric",
             f"{base} with SUVmax, slice and size numbers masked as [#]",
             needs=text[base].needs,  # a masked metric needs what its base needs
             fixed={"base_id": base},

@@ -24,9 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from petar_bench.errors import UserError
 from petar_bench.jsontypes import JsonObject
+from petar_bench.metrics._normalize import normalize_text
 from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
-from petar_bench.metrics.normalize import normalize_text
 from petar_bench.records import LesionRecord
 from petar_bench.stats import BootstrapCI, clustered_bootstrap_ci
 

@@ -24,23 +24,23 @@ _LAZY = {
     "ColumnSumMetric": "petar_bench.metrics.base",
     "CountRatioMetric": "petar_bench.metrics.base",
     "DEFAULT_METRICS": "petar_bench.metrics.catalog",
-    "LesionInput": "petar_bench.volumes.lesion",
+    "LesionInput": "petar_bench.volumes._lesion",
     "MeanMetric": "petar_bench.metrics.base",
     "Metric": "petar_bench.metrics.base",
-    "RunRequest": "petar_bench.engine.request",
-    "RunResult": "petar_bench.engine.request",
+    "RunRequest": "petar_bench.engine._request",
+    "RunResult": "petar_bench.engine._request",
     "SampleStats": "petar_bench.metrics.base",
     "ScoreReport": "petar_bench.metrics.scoring",
     "ScoringContext": "petar_bench.metrics.base",
     "read_scores": "petar_bench.metrics.scoring",
-    "run_benchmark": "petar_bench.engine.runner",
+    "run_benchmark": "petar_bench.engine._runner",
     "score_texts": "petar_bench.metrics.scoring",
 }
 
 if TYPE_CHECKING:
     from petar_bench.baselines.base import Adapter, AdapterCard
-    from petar_bench.engine.request import RunRequest, RunResult
-    from petar_bench.engine.runner import run_benchmark
+    from petar_bench.engine._request import RunRequest, RunResult
+    from petar_bench.engine._runner import run_benchmark
     from petar_bench.metrics.base import (
         ColumnSumMetric,
         CountRatioMetric,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     )
     from petar_bench.metrics.catalog import DEFAULT_METRICS
     from petar_bench.metrics.scoring import ScoreReport, read_scores, score_texts
-    from petar_bench.volumes.lesion import LesionInput
+    from petar_bench.volumes._lesion import LesionInput
 
 __all__ = [  # sorted (a test checks)
     "Adapter",

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from petar_bench.commands.check import check as check_command
-from petar_bench.commands.report import reader_study_app
-from petar_bench.commands.report import report as report_command
+from petar_bench.commands._check import check as check_command
+from petar_bench.commands._report import reader_study_app
+from petar_bench.commands._report import report as report_command
 from petar_bench.console import ConsoleReporter
 from petar_bench.errors import UserError
 from petar_bench.metrics import catalog as metric_catalog
@@ -188,7 +188,7 @@ def demo(
 ) -> None:
     """Score the three non-neural baselines on the synthetic demo test split (no GPU, no data,
     no weights needed) and print them side by side."""
-    from petar_bench.commands.demo import run_demo
+    from petar_bench.commands._demo import run_demo
 
     run_demo(output_dir=output_dir, metrics=_split_list(metrics), console=console)
 
@@ -295,7 +295,7 @@ def score(
 
     Exits 1 when a metric named in --metrics was not computed or a judge left more than
     --max-judge-failures samples unjudged (the scores file is still written)."""
-    from petar_bench.commands.score import score_files
+    from petar_bench.commands._score import score_files
 
     score_files(
         predictions,
@@ -347,7 +347,7 @@ def compare(
     two corpus values, the difference (effect size) and the approximate-randomization
     p-value from permuting whole patients. With --fail-if-worse it exits 1 exactly when
     'petar-bench check RUN_A --baseline RUN_B' would."""
-    from petar_bench.commands.compare import compare_cli
+    from petar_bench.commands._compare import compare_cli
 
     compare_cli(
         run_a,
@@ -359,7 +359,7 @@ def compare(
         output=output,
     )
     if fail_if_worse:
-        from petar_bench.commands.check import fail_if_worse as check_worse
+        from petar_bench.commands._check import fail_if_worse as check_worse
 
         check_worse(run_a, run_b, _split_list(metrics) or None, n_trials, seed, console)
 
@@ -386,7 +386,7 @@ def data_synth(
     ] = 1,
 ) -> None:
     """Generate the synthetic PET/CT dataset deterministically from a seed."""
-    from petar_bench.commands.data import synth
+    from petar_bench.commands._data import synth
 
     synth(output=output, seed=seed, console=console, dataset=dataset, workers=workers)
 
@@ -406,7 +406,7 @@ def data_verify(
     ] = False,
 ) -> None:
     """Re-hash every volume and recompute the split fingerprints; name each file that differs."""
-    from petar_bench.commands.data import verify
+    from petar_bench.commands._data import verify
 
     verify(dataset, console=console, seal=seal)
 
@@ -464,8 +464,8 @@ def data_import(
     ] = None,
 ) -> None:
     """Import PETARSeg-11K or your own PET/CT into a dataset directory (docs/data.md)."""
-    from petar_bench.commands.data_import import import_data, parse_pairs
-    from petar_bench.datasets.importers.engine import ImportRequest
+    from petar_bench.commands._data_import import import_data, parse_pairs
+    from petar_bench.datasets.importers._engine import ImportRequest
 
     request = ImportRequest(
         src=src,
@@ -498,7 +498,7 @@ def data_export(
     ] = None,
 ) -> None:
     """Write a dataset in one of the import layouts (hand the phantoms to other tools)."""
-    from petar_bench.commands.data_export import export_command
+    from petar_bench.commands._data_export import export_command
 
     export_command(dataset, layout, output, patients, split, ct_spacing, console=console)
 
@@ -510,7 +510,7 @@ def data_export_references(
     split: Annotated[str, typer.Option(help="Split to export.")] = "test",
 ) -> None:
     """Write a split's references (with patient ids and record fields) as JSONL for 'score'."""
-    from petar_bench.commands.references import export_references
+    from petar_bench.commands._references import export_references
 
     export_references(dataset, split=split, output=output, console=console)
 
@@ -521,7 +521,7 @@ def data_export_references(
 @ls_app.command("models")
 def ls_models() -> None:
     """Model adapters (built-in and from the 'petar_bench.models' entry point)."""
-    from petar_bench.commands.listing import list_models
+    from petar_bench.commands._listing import list_models
 
     list_models(console)
 
@@ -529,7 +529,7 @@ def ls_models() -> None:
 @ls_app.command("metrics")
 def ls_metrics() -> None:
     """Metrics with their signatures and what each needs (Java, a model, a server)."""
-    from petar_bench.commands.listing import list_metrics
+    from petar_bench.commands._listing import list_metrics
 
     list_metrics(console)
 
@@ -537,7 +537,7 @@ def ls_metrics() -> None:
 @ls_app.command("datasets")
 def ls_datasets() -> None:
     """Datasets by name (any directory with a manifest.json works too)."""
-    from petar_bench.commands.listing import list_datasets
+    from petar_bench.commands._listing import list_datasets
 
     list_datasets(console)
 
@@ -564,7 +564,7 @@ def leaderboard_show(
     entries: EntriesOption = None,
 ) -> None:
     """Print the leaderboard in the terminal, section by section."""
-    from petar_bench.commands.leaderboard import show
+    from petar_bench.commands._leaderboard import show
 
     show(board=board, console=console, entry=entry, extra=entries or ())
 
@@ -581,7 +581,7 @@ def leaderboard_render(
 ) -> None:
     """Render the board as Markdown or a self-contained static HTML page (sortable columns,
     CIs, tie groups, bar charts with error bars, provenance per entry)."""
-    from petar_bench.commands.leaderboard import render
+    from petar_bench.commands._leaderboard import render
 
     render(format=format, output=output, board=board, console=console, extra=entries or ())
 
@@ -642,7 +642,7 @@ def leaderboard_submit(
     """Validate a predictions file, score it with the official suite and write a board entry.
 
     Nothing is written when anything is wrong; the message names the offending ids or lines."""
-    from petar_bench.commands.leaderboard import submit
+    from petar_bench.commands._leaderboard import submit
 
     submit(
         predictions,
@@ -675,7 +675,7 @@ def leaderboard_verify(
     entries: EntriesOption = None,
 ) -> None:
     """Re-score every entry of a board from its stored predictions; exit 1 on any mismatch."""
-    from petar_bench.commands.leaderboard_verify import verify
+    from petar_bench.commands._leaderboard_verify import verify
 
     verify(board=board, dataset=dataset, extra=entries or (), console=console)
 

@@ -205,7 +205,7 @@ def progress_callback(console: Console, label: str) -> Iterator[Callable[[int, i
 @dataclass
 class ConsoleReporter:
     """A run's messages, banner, score table and progress bar on a rich console (the
-    `petar_bench.engine.reporting.RunReporter` the commands hand to the engine)."""
+    `petar_bench.engine._reporting.RunReporter` the commands hand to the engine)."""
 
     console: Console = field(default_factory=Console)
 

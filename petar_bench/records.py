@@ -20,9 +20,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from petar_bench._hashing import sha256_file, sha256_json
 from petar_bench.errors import UserError
 from petar_bench.grid import VolumeGrid
-from petar_bench.hashing import sha256_file, sha256_json
 
 MANIFEST_SCHEMA_VERSION = 3
 MANIFEST_NAME = "manifest.json"

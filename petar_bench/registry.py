@@ -29,11 +29,11 @@ _ENTRY_POINT_GROUPS = {"models": MODEL_ENTRY_POINT_GROUP, "metrics": METRIC_ENTR
 _BUILTIN_MODULES = {
     "models": [
         "petar_bench.baselines.nonneural",
-        "petar_bench.baselines.lamed.adapters",
+        "petar_bench.baselines.lamed._adapters",
         "petar_bench.baselines.endpoint",
-        "petar_bench.baselines.vlm2d.adapters",
+        "petar_bench.baselines.vlm2d._adapters",
     ],
-    "datasets": ["petar_bench.datasets.catalog"],
+    "datasets": ["petar_bench.datasets._catalog"],
 }
 # Modules whose `builtin_entries()` returns the built-in entries as a table.
 _BUILTIN_TABLES = {"metrics": "petar_bench.metrics.catalog"}

@@ -36,7 +36,7 @@ def report_text(result: Any, width: int = 120) -> str:
     """The terminal report of a CheckResult as plain text."""
     from rich.console import Console
 
-    from petar_bench.check.render import render_text
+    from petar_bench.check._render import render_text
 
     console = Console(record=True, width=width, file=io.StringIO())
     render_text(result, console)
@@ -85,7 +85,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def petar_bench_demo() -> Any:
     """The synthetic demo dataset (made once into the PETAR-Bench cache, then reused)."""
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
 
     return ensure_demo()
 

@@ -195,7 +195,7 @@ def _pick_by_tracer(by_exam: dict[str, list[Any]], per_tracer: int, total: int) 
 
 
 def _dataset(name: str | None) -> tuple[Path, Any]:
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
     from petar_bench.records import read_manifest
 
     if name is None:

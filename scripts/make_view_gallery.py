@@ -40,7 +40,7 @@ def _pick(records: list, count: int) -> list:
 
 
 def _dataset(name: str | None):
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
     from petar_bench.records import read_manifest
 
     if name is None:
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="docs folder")
     args = parser.parse_args(argv)
 
-    from petar_bench.baselines.vlm2d.adapters import grid_image
-    from petar_bench.volumes.lesion import VolumeLoader
+    from petar_bench.baselines.vlm2d._adapters import grid_image
+    from petar_bench.volumes._lesion import VolumeLoader
     from petar_bench.volumes.views import ViewRecipe, montage, render_lesion, write_png
 
     root, manifest = _dataset(args.dataset)

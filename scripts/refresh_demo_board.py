@@ -85,9 +85,9 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="petar-board-"))
     os.environ["PETAR_BENCH_CACHE"] = str(work / "cache")
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
     from petar_bench.engine import RunRequest, run_benchmark
-    from petar_bench.leaderboard.entry import read_entry, write_entry
+    from petar_bench.leaderboard._entry import read_entry, write_entry
     from petar_bench.leaderboard.from_run import submit_run
 
     handle = ensure_demo()

@@ -11,10 +11,10 @@ test `tests/leaderboard/test_lb_rank_cache.py` says when it is due):
 from __future__ import annotations
 
 from petar_bench.fileio import atomic_write_json
-from petar_bench.leaderboard.board import load_entries
-from petar_bench.leaderboard.config import SHIPPED_DIR, load_board_config, shipped_board_ids
-from petar_bench.leaderboard.rank import rank_board
-from petar_bench.leaderboard.rank_cache import CACHE_FILE, RankCache, cache_document
+from petar_bench.leaderboard._board import load_entries
+from petar_bench.leaderboard._config import SHIPPED_DIR, load_board_config, shipped_board_ids
+from petar_bench.leaderboard._rank import rank_board
+from petar_bench.leaderboard._rank_cache import CACHE_FILE, RankCache, cache_document
 
 
 def refresh(board_id: str) -> int:

@@ -79,7 +79,7 @@ def make_snapshots(work: Path, only: tuple[str, ...] | None = None) -> dict[str,
     """Run the snapshot models (all, or `only` these) on the demo test split under `work` and
     collect the scores. The demo dataset comes from the current PETAR-Bench cache."""
     from petar_bench import __version__
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
 
     handle = ensure_demo()
     wanted = only or (*NONNEURAL, TINY)

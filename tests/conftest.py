@@ -17,7 +17,7 @@ def demo_dataset(tmp_path_factory: pytest.TempPathFactory):
     cache = tmp_path_factory.mktemp("petar-bench-cache")
     previous = os.environ.get("PETAR_BENCH_CACHE")
     os.environ["PETAR_BENCH_CACHE"] = str(cache)
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
 
     try:
         yield ensure_demo()

@@ -5,7 +5,7 @@ Importing this package registers it in `petar_bench.registry.models`.
 
 from typing import Any
 
-from petar_bench.baselines.endpoint.adapter import PAPER_PROMPT, OpenAIVLMAdapter, openai_vlm
+from petar_bench.baselines.endpoint._adapter import PAPER_PROMPT, OpenAIVLMAdapter, openai_vlm
 from petar_bench.registry import models
 
 

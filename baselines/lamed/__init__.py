@@ -12,7 +12,7 @@ Modules: `config` (geometry read from a checkpoint's config.json), `vision` (3D 
 (registry entries) and `tiny` (random tiny checkpoints for tests and demos).
 """
 
-from petar_bench.baselines.lamed.config import LamedGeometry, geometry_from_config
-from petar_bench.baselines.lamed.prompts import PAPER_PROMPT, RELEASE_ORGAN_QUESTIONS
+from petar_bench.baselines.lamed._config import LamedGeometry, geometry_from_config
+from petar_bench.baselines.lamed._prompts import PAPER_PROMPT, RELEASE_ORGAN_QUESTIONS
 
 __all__ = ["PAPER_PROMPT", "RELEASE_ORGAN_QUESTIONS", "LamedGeometry", "geometry_from_config"]

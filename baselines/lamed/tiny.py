@@ -130,7 +130,7 @@ def make_tiny_checkpoint(
     """Write a tiny random checkpoint folder; `kind` is "petar" (PET+mask+CT) or "m3d" (CT)."""
     from safetensors.torch import save_file
 
-    from petar_bench.baselines.lamed.model import LamedPhi3ForCausalLM, make_config
+    from petar_bench.baselines.lamed._model import LamedPhi3ForCausalLM, make_config
 
     if kind not in ("petar", "m3d"):
         raise ValueError(f"kind must be 'petar' or 'm3d', not {kind!r}")

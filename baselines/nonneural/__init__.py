@@ -3,8 +3,8 @@
 Importing this package registers them in `petar_bench.registry.models`.
 """
 
-from petar_bench.baselines.nonneural.constant import ConstantAdapter
-from petar_bench.baselines.nonneural.measure import MeasureAdapter
-from petar_bench.baselines.nonneural.retrieval import RetrievalAdapter
+from petar_bench.baselines.nonneural._constant import ConstantAdapter
+from petar_bench.baselines.nonneural._measure import MeasureAdapter
+from petar_bench.baselines.nonneural._retrieval import RetrievalAdapter
 
 __all__ = ["ConstantAdapter", "MeasureAdapter", "RetrievalAdapter"]

@@ -168,8 +168,8 @@ class PreparedLesions:
     def __getitem__(self, index: int) -> tuple[int, dict[str, Any]]:
         import torch
 
+        from petar_bench.volumes._lesion import VolumeLoader
         from petar_bench.volumes.exam_cache import ExamCache
-        from petar_bench.volumes.lesion import VolumeLoader
         from petar_bench.volumes.petar_release import preprocess_petar_release
 
         if self._loader is None:
@@ -208,7 +208,7 @@ def collate(items: list[tuple[int, dict[str, Any]]]) -> tuple[list[int], dict[st
 def batches(dataset: PreparedLesions, batch: int, workers: int, pin: bool) -> Any:
     from torch.utils.data import DataLoader
 
-    from petar_bench.engine.dataloading import exam_order, exam_shards
+    from petar_bench.engine._dataloading import exam_order, exam_shards
 
     groups = exam_order(dataset.records)
     if workers == 0:
@@ -269,7 +269,7 @@ def petar_config(dry_run: bool) -> dict[str, Any]:
 def build_petar(config: dict[str, Any], device: str, dtype: Any) -> Any:
     import torch
 
-    from petar_bench.baselines.lamed.model import LamedPhi3ForCausalLM, make_config
+    from petar_bench.baselines.lamed._model import LamedPhi3ForCausalLM, make_config
 
     torch.manual_seed(0)
     previous = torch.get_default_dtype()
@@ -286,7 +286,7 @@ def prompt_rows(records: list[Any], config: dict[str, Any], image_tokens: int) -
     """BOS, the image placeholders, then ~len(text)/4 ids per the release's question."""
     import random
 
-    from petar_bench.baselines.lamed.prompts import petar_policy
+    from petar_bench.baselines.lamed._prompts import petar_policy
 
     policy = petar_policy(None, None)
     vocab = int(config["vocab_size"])
@@ -315,7 +315,7 @@ def run_generation(
 ) -> GenRow:
     import torch
 
-    from petar_bench.baselines.lamed.generation import greedy_generate
+    from petar_bench.baselines.lamed._generation import greedy_generate
 
     subset = PreparedLesions(dataset.root, dataset.records[:lesions], dataset.size, dataset.half)
     cuda = device.startswith("cuda")
@@ -507,7 +507,7 @@ def machine(device: str) -> dict[str, Any]:
 
 
 def dataset(dry_run: bool, tmp: Path) -> tuple[Path, list[Any]]:
-    from petar_bench.datasets.catalog import ensure_demo
+    from petar_bench.datasets._catalog import ensure_demo
     from petar_bench.datasets.synthetic import generate_synthetic_dataset
 
     if dry_run:
@@ -641,7 +641,7 @@ def _full_split(
 def part_generation(args: argparse.Namespace, report: Report, device: str, tmp: Path) -> None:
     import torch
 
-    from petar_bench.baselines.lamed.config import geometry_from_config
+    from petar_bench.baselines.lamed._config import geometry_from_config
 
     dtype = torch.float32 if args.dry_run else torch.bfloat16
     root, records = dataset(args.dry_run, tmp)

@@ -17,9 +17,9 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from petar_bench.leaderboard.render.html import render_html
-    from petar_bench.leaderboard.render.md import render_markdown
-    from petar_bench.leaderboard.render.terminal import print_board, print_entry
+    from petar_bench.leaderboard.render._html import render_html
+    from petar_bench.leaderboard.render._md import render_markdown
+    from petar_bench.leaderboard.render._terminal import print_board, print_entry
 
 
 def __getattr__(name: str) -> Any:

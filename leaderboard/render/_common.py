@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from petar_bench.leaderboard.entry import BoardEntry, BoardMetricScore
-from petar_bench.leaderboard.rank import RankedRow
+from petar_bench.leaderboard._entry import BoardEntry, BoardMetricScore
+from petar_bench.leaderboard._rank import RankedRow
 
 METRIC_LABELS = {
     "bleu1": "BLEU-1",

@@ -1,9 +1,9 @@
 """GREEN: the LLM-judge metric for radiology reports (prompt, parser, backends, metric)."""
 
-from petar_bench.metrics.green.backends import DEFAULT_JUDGE, JudgeBackend, JudgeReply
-from petar_bench.metrics.green.metric import COLUMNS, GreenMetric
-from petar_bench.metrics.green.parser import JudgeParse, clean_output, parse_judge_output
-from petar_bench.metrics.green.prompt import (
+from petar_bench.metrics.green._backends import DEFAULT_JUDGE, JudgeBackend, JudgeReply
+from petar_bench.metrics.green._metric import COLUMNS, GreenMetric
+from petar_bench.metrics.green._parser import JudgeParse, clean_output, parse_judge_output
+from petar_bench.metrics.green._prompt import (
     GREEN_VERSION,
     make_prompt,
     render_judge_input,

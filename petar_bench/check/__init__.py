@@ -1,7 +1,7 @@
 """`petar-bench check`: a CI regression guard built on the paired, patient-level statistics of
 `petar_bench.stats` (see `core` for the rule and `baseline` for the baseline file)."""
 
-from petar_bench.check.baseline import (
+from petar_bench.check._baseline import (
     BASELINE_SCHEMA_VERSION,
     BaselineMetric,
     CheckBaseline,
@@ -10,7 +10,7 @@ from petar_bench.check.baseline import (
     read_baseline,
     write_baseline,
 )
-from petar_bench.check.core import (
+from petar_bench.check._core import (
     ChangedSample,
     CheckResult,
     MetricCheck,

@@ -15,7 +15,7 @@ lesion first, location first, measurement first, impression first, and two sente
 After the skeleton come optional sentences, shared by all splits, each true of the phantom:
 a hedge for lesions that are not malignant ("likely physiologic", "favoured benign") when the
 skeleton has no impression slot, a negation ("No other FDG-avid nodes in this station."), the
-comparison with the simulated prior exam (`petar_bench.datasets.priors`: new, increased,
+comparison with the simulated prior exam (`petar_bench.datasets._priors`: new, increased,
 decreased, stable, with the prior's SUVmax and size from the stored prior values), a Deauville
 score for FDG lymphoma patients when the skeleton has no score slot, and a prior lesion that
 has resolved. The skeleton always states the current SUVmax first, so a reader that takes the
@@ -31,8 +31,8 @@ from functools import cache
 
 import numpy as np
 
-from petar_bench.datasets.priors import PriorLesion
-from petar_bench.datasets.sites import KINDS, Site
+from petar_bench.datasets._priors import PriorLesion
+from petar_bench.datasets._sites import KINDS, Site
 from petar_bench.findings import format_suv
 
 TEMPLATES: Mapping[str, Mapping[str, str]] = {

@@ -11,7 +11,7 @@ The same seed gives byte-identical files and manifest (every random draw comes f
 stream keyed by (seed, patient, purpose); gzip headers carry no time or name). Everything is
 labelled synthetic: the data are phantoms, not patients. Splits are by patient, stratified by
 tracer; val and test findings each use their own phrasing skeletons, which train never uses.
-Findings may compare with a simulated prior exam (`priors.py`): its values are stored in the
+Findings may compare with a simulated prior exam (`_priors.py`): its values are stored in the
 records, never measured (there are no prior volumes); every number about the current exam is
 measured on the stored images.
 
@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from petar_bench.datasets.anatomy import Tissue
-from petar_bench.datasets.geometry import nearest_index_maps, sample_linear
-from petar_bench.datasets.imaging import (
+from petar_bench.datasets._anatomy import Tissue
+from petar_bench.datasets._geometry import nearest_index_maps, sample_linear
+from petar_bench.datasets._imaging import (
     BOWEL_GAS_LEVEL,
     PET_STORAGE_SCALE,
     activity_map,
@@ -41,7 +41,7 @@ from petar_bench.datasets.imaging import (
     pet_image,
     sigma_voxels,
 )
-from petar_bench.datasets.lesions import (
+from petar_bench.datasets._lesions import (
     LesionSpec,
     PlacedLesion,
     grow_mask,
@@ -52,13 +52,13 @@ from petar_bench.datasets.lesions import (
     plan_lesions,
     plan_other_finding,
 )
-from petar_bench.datasets.mimics import paint_mimics
-from petar_bench.datasets.phantom import BowelLayout, Phantom, build_phantom, draw_bowel
+from petar_bench.datasets._mimics import paint_mimics
+from petar_bench.datasets._phantom import BowelLayout, Phantom, build_phantom, draw_bowel
+from petar_bench.datasets._priors import PriorExam, draw_prior_exam
+from petar_bench.datasets._scanners import ExamGeometry, draw_exam_geometry
+from petar_bench.datasets._sites import Site
+from petar_bench.datasets._uptake import TRACERS, draw_hounsfield, draw_uptake, intensity_reference
 from petar_bench.datasets.phrasing import FindingFacts, deauville_score, render_findings
-from petar_bench.datasets.priors import PriorExam, draw_prior_exam
-from petar_bench.datasets.scanners import ExamGeometry, draw_exam_geometry
-from petar_bench.datasets.sites import Site
-from petar_bench.datasets.uptake import TRACERS, draw_hounsfield, draw_uptake, intensity_reference
 from petar_bench.errors import UserError
 from petar_bench.findings import render_structured
 from petar_bench.records import (
@@ -535,7 +535,7 @@ def _generate(
     workers: int,
     progress: Callable[[int, int], None] | None,
 ) -> Manifest:
-    from petar_bench.datasets import synthetic_build
+    from petar_bench.datasets import _synthetic_build as synthetic_build
 
     synthetic_build.check_workers(workers)
     root = Path(root)

@@ -3,21 +3,21 @@
 Public API (what the CLI and other packages use); everything else is internal.
 """
 
-from petar_bench.engine.config import RUN_SCHEMA_VERSION, RunConfig, read_config
-from petar_bench.engine.layout import RunLayout, default_output_dir
-from petar_bench.engine.merge import merge_run, merge_shards
-from petar_bench.engine.provenance import Provenance, collect_provenance
-from petar_bench.engine.reporting import RunReporter
-from petar_bench.engine.request import DEFAULT_METRICS, RunRequest, RunResult
-from petar_bench.engine.runkey import (
+from petar_bench.engine._config import RUN_SCHEMA_VERSION, RunConfig, read_config
+from petar_bench.engine._layout import RunLayout, default_output_dir
+from petar_bench.engine._merge import merge_run, merge_shards
+from petar_bench.engine._provenance import Provenance, collect_provenance
+from petar_bench.engine._reporting import RunReporter
+from petar_bench.engine._request import DEFAULT_METRICS, RunRequest, RunResult
+from petar_bench.engine._runkey import (
     KEYED_SETTINGS,
     OUTPUT_NEUTRAL_SETTINGS,
     compute_run_key,
     run_key_inputs,
 )
-from petar_bench.engine.runner import run_benchmark
-from petar_bench.engine.shards import Shard, parse_shard
-from petar_bench.engine.store import Generation, GenerationStore, read_store
+from petar_bench.engine._runner import run_benchmark
+from petar_bench.engine._shards import Shard, parse_shard
+from petar_bench.engine._store import Generation, GenerationStore, read_store
 
 __all__ = [
     "DEFAULT_METRICS",

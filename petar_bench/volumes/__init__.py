@@ -1,5 +1,5 @@
 """Volume I/O and preprocessing: NIfTI in, validated arrays out."""
 
-from petar_bench.volumes.lesion import LesionInput, VolumeLoader
+from petar_bench.volumes._lesion import LesionInput, VolumeLoader
 
 __all__ = ["LesionInput", "VolumeLoader"]

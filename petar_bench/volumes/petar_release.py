@@ -3,7 +3,7 @@
 Reproduces `process_niftis` + `generate_npy` of the PETAR release (DanyalMaq/petar-release,
 `inference.py` and `utils.py`, commit 9c0fa67) on a `LesionInput`, without writing files:
 
-1. whole-body stage, shared by the lesions of one exam (`petar_release_wholebody.py`,
+1. whole-body stage, shared by the lesions of one exam (`_petar_release_wholebody.py`,
    cached in an `ExamCache`): head crop, 3 mm resampling, crop/pad, NIfTI re-quantisation,
    (1, Z, Y, X) with Y and Z flipped, CT and PET windows;
 2. per lesion: the mask through the same geometry, the +-80 slice lesion window, the focal box
@@ -20,10 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from petar_bench.errors import UserError
-from petar_bench.volumes.exam_cache import ExamCache, affine_hash, array_signature
-from petar_bench.volumes.lesion import LesionInput
-from petar_bench.volumes.nifti_roundtrip import disk_dtype
-from petar_bench.volumes.petar_release_wholebody import (
+from petar_bench.volumes._lesion import LesionInput
+from petar_bench.volumes._nifti_roundtrip import disk_dtype
+from petar_bench.volumes._petar_release_wholebody import (
     CROP_XY,
     CROP_Z,
     CT_WINDOW,
@@ -33,6 +32,7 @@ from petar_bench.volumes.petar_release_wholebody import (
     process_mask,
     whole_body_stage,
 )
+from petar_bench.volumes.exam_cache import ExamCache, affine_hash, array_signature
 
 PROFILE_NAME = "petar-release"
 DEFAULT_SIZE = (32, 256, 256)  # (Z, Y, X); the model config decides it

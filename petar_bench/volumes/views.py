@@ -58,7 +58,7 @@ from petar_bench.errors import UserError
 from petar_bench.jsontypes import JsonObject
 
 if TYPE_CHECKING:
-    from petar_bench.volumes.lesion import LesionInput
+    from petar_bench.volumes._lesion import LesionInput
 
 # Bump when the pixels a recipe gives change (adapters put it in their run keys).
 VIEWS_VERSION = 1

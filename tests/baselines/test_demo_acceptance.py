@@ -75,9 +75,9 @@ def test_numbers_are_identical_run_to_run(demo_scores, tmp_path: Path) -> None:
 
 def test_measure_agrees_with_the_generators_own_measurements(demo_dataset) -> None:
     """Two independent implementations of the manifest conventions (the generator's and
-    petar_bench.volumes.measures) give the same numbers on every test lesion."""
-    from petar_bench.volumes import measures
-    from petar_bench.volumes.lesion import VolumeLoader
+    petar_bench.volumes._measures) give the same numbers on every test lesion."""
+    from petar_bench.volumes import _measures as measures
+    from petar_bench.volumes._lesion import VolumeLoader
 
     loader = VolumeLoader(demo_dataset.root)
     for record in demo_dataset.manifest.split("test"):

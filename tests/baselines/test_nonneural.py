@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from petar_bench.baselines.base import TrainingExample
-from petar_bench.baselines.nonneural.constant import ConstantAdapter, most_frequent_finding
-from petar_bench.baselines.nonneural.image_features import measure_lesion
-from petar_bench.baselines.nonneural.measure import MeasureAdapter
-from petar_bench.baselines.nonneural.retrieval import (
+from petar_bench.baselines.nonneural._constant import ConstantAdapter, most_frequent_finding
+from petar_bench.baselines.nonneural._image_features import measure_lesion
+from petar_bench.baselines.nonneural._measure import MeasureAdapter
+from petar_bench.baselines.nonneural._retrieval import (
     RetrievalAdapter,
     substitute_numbers,
     substitute_side,
@@ -17,8 +17,8 @@ from petar_bench.baselines.nonneural.retrieval import (
 from petar_bench.errors import UserError
 from petar_bench.findings import split_labelled_fields
 from petar_bench.records import LesionRecord, StructuredFinding
-from petar_bench.volumes import measures
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes import _measures as measures
+from petar_bench.volumes._lesion import LesionInput
 
 SHAPE = (40, 30, 60)  # x toward the patient's right (RAS), y anterior, z toward the head
 AFFINE = np.diag([4.0, 4.0, 4.0, 1.0])

@@ -201,7 +201,7 @@ EXPECTED_CLASSES = {
 @pytest.mark.parametrize("family", FAMILIES)
 def test_family_loads_natively_and_batching_keeps_each_answer(tiny_dirs, family):
     """Left-padded batches (prompts of different lengths) give batch-size-1 tokens."""
-    from petar_bench.baselines.vlm2d.runtime import ImageTextRunner
+    from petar_bench.baselines.vlm2d._runtime import ImageTextRunner
 
     runner = ImageTextRunner(tiny_dirs(family), device="cpu", dtype="float32")
     assert type(runner.model).__name__ == EXPECTED_CLASSES[family]
@@ -226,7 +226,7 @@ def test_family_loads_natively_and_batching_keeps_each_answer(tiny_dirs, family)
 
 @needs_transformers
 def test_adapter_shows_the_views_and_generates(tiny_dirs, tmp_path):
-    from petar_bench.volumes.lesion import LesionInput
+    from petar_bench.volumes._lesion import LesionInput
 
     rng = np.random.default_rng(1)
     pet = (rng.random((24, 24, 16)) * 2).astype(np.float32)

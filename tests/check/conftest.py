@@ -36,7 +36,7 @@ def perturb_numbers(run_dir: Path, out: Path, every: int = 5) -> Path:
 
     The copy is re-scored with `petar-bench score`; its config.json goes (these predictions
     are not the run's any more, and a run's scores must carry its run key)."""
-    from petar_bench.commands.score import score_files
+    from petar_bench.commands._score import score_files
 
     shutil.copytree(run_dir, out)
     (out / "config.json").unlink()

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from petar_bench.check import BaselineMetric, CheckBaseline, evaluate
-from petar_bench.check.core import _decide
+from petar_bench.check._core import _decide
 from petar_bench.errors import UserError
-from petar_bench.leaderboard.rank import metric_for
+from petar_bench.leaderboard._rank import metric_for
 
 N_PATIENTS, PER_PATIENT = 16, 3
 METRICS = ("rouge_l", "cider")
@@ -220,7 +220,7 @@ def test_too_few_patients_to_ever_fail_is_said() -> None:
     worse = {k: v * 0 for k, v in small.items()}
     result = evaluate(_side(worse, "run", **fields), _side(small, "base", **fields), **FAST)
     assert result.passed and any("cannot detect a regression" in n for n in result.notes)
-    from petar_bench.check.render import render_github
+    from petar_bench.check._render import render_github
 
     assert "::warning title=petar-bench check::with 3 patients" in render_github(result)
     fixed = evaluate(

@@ -66,7 +66,7 @@ def test_data_help_names_only_commands_that_exist() -> None:
 
 
 def test_the_adding_a_model_example_runs(demo_dataset: Any) -> None:
-    from petar_bench.volumes.lesion import VolumeLoader
+    from petar_bench.volumes._lesion import VolumeLoader
 
     (source,) = _code_blocks(ROOT / "docs" / "adding-a-model.md", "python")
     namespace: dict[str, Any] = {"__name__": "my_package.adapter"}

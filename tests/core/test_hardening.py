@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from petar_bench import registry
 from petar_bench.errors import UserError
-from petar_bench.leaderboard.entry import BoardEntry, entry_json, stats_matrix
+from petar_bench.leaderboard._entry import BoardEntry, entry_json, stats_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -121,11 +121,11 @@ def test_every_layer_imports_only_what_its_rule_allows() -> None:
 
 def test_the_rules_catch_a_forbidden_import(tmp_path: Path) -> None:
     """The checker itself: a metrics module importing the engine is reported."""
-    tree = ast.parse("def f():\n    from petar_bench.engine.runner import run_benchmark\n")
+    tree = ast.parse("def f():\n    from petar_bench.engine._runner import run_benchmark\n")
     targets = [layer(t) for _, t in imported(tree)]
     assert targets == ["engine"] and "engine" not in ALLOWED["metrics"]
-    assert layer("petar_bench.records") == "core" and layer("petar_bench.volumes.lesion") == "data"
-    assert layer("petar_bench.commands.score") == "commands" and layer("petar_bench") == "api"
+    assert layer("petar_bench.records") == "core" and layer("petar_bench.volumes._lesion") == "data"
+    assert layer("petar_bench.commands._score") == "commands" and layer("petar_bench") == "api"
 
 
 def console_takers() -> list[str]:

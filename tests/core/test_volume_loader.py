@@ -10,7 +10,7 @@ import pytest
 
 from petar_bench.errors import UserError
 from petar_bench.records import LesionRecord
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 AFFINE = np.diag([4.0, 4.0, 4.0, 1.0])
 
@@ -84,7 +84,7 @@ def test_empty_mask(exam: Path) -> None:
 
 
 def test_exam_cache_reads_pet_and_ct_once(exam: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from petar_bench.volumes import lesion as module
+    from petar_bench.volumes import _lesion as module
 
     calls: list[str] = []
     original = module.load_nifti

@@ -108,7 +108,7 @@ def test_rtstruct_drawn_on_the_ct_lands_on_the_pet(exam: Path, tmp_path: Path) -
 def test_convert_with_rtstruct_and_nifti_on_the_ct_grid(exam: Path, tmp_path: Path) -> None:
     import nibabel as nib
 
-    from petar_bench.datasets.imaging import nifti_gz_bytes
+    from petar_bench.datasets._imaging import nifti_gz_bytes
 
     folder = tmp_path / "exam"
     shutil.copytree(exam, folder)

@@ -15,7 +15,7 @@ from collections import Counter
 
 import numpy as np
 
-from petar_bench.leaderboard.config import SHIPPED_DIR, load_board_config
+from petar_bench.leaderboard._config import SHIPPED_DIR, load_board_config
 
 MARGIN = 0.10
 #: Baselines whose findings come from the image (measure reads it; retrieval picks the

@@ -8,14 +8,14 @@ import re
 
 import pytest
 
-from petar_bench.datasets.lesions import LesionSpec
+from petar_bench.datasets._lesions import LesionSpec
+from petar_bench.datasets._priors import PriorLesion, change_class
+from petar_bench.datasets._sites import SITES
 from petar_bench.datasets.phrasing import HEDGES
-from petar_bench.datasets.priors import PriorLesion, change_class
-from petar_bench.datasets.sites import SITES
 from petar_bench.datasets.synthetic import _write_exam, plan_dataset
 from petar_bench.findings import format_suv
-from petar_bench.metrics.numbers import values_of
-from petar_bench.metrics.pet_fields import parse_finding
+from petar_bench.metrics._numbers import values_of
+from petar_bench.metrics._pet_fields import parse_finding
 
 _CHANGE_WORDS = {
     "new": r"\bnew\b|not seen on the prior",
@@ -126,7 +126,7 @@ def test_the_generator_hedges_lesions_by_kind(kind, tmp_path):
 def test_green_sees_the_whole_finding_with_its_comparison(small_dataset):
     """GREEN cuts reports at MAX_WORDS; comparisons (its error categories e and f) must reach
     the judge whole."""
-    from petar_bench.metrics.green.prompt import make_prompt
+    from petar_bench.metrics.green._prompt import make_prompt
 
     _, manifest = small_dataset
     compared = [r for r in manifest.records if r.fields.change is not None]

@@ -9,6 +9,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from petar_bench.datasets._priors import (
+    CHANGES,
+    PriorLesion,
+    change_class,
+    draw_prior_exam,
+    resolved_candidates,
+)
+from petar_bench.datasets._sites import SITES
 from petar_bench.datasets.phrasing import (
     HEDGES,
     TEMPLATES,
@@ -18,16 +26,8 @@ from petar_bench.datasets.phrasing import (
     match_templates,
     render_findings,
 )
-from petar_bench.datasets.priors import (
-    CHANGES,
-    PriorLesion,
-    change_class,
-    draw_prior_exam,
-    resolved_candidates,
-)
-from petar_bench.datasets.sites import SITES
-from petar_bench.metrics.numbers import MASK, mask_numbers
-from petar_bench.metrics.pet_fields import parse_finding
+from petar_bench.metrics._numbers import MASK, mask_numbers
+from petar_bench.metrics._pet_fields import parse_finding
 from petar_bench.vocabulary import canonical_organ, find_laterality
 
 BACKGROUND = {"liver": 2.4, "blood": 1.6, "spleen": 2.0, "parotid": 9.0, "marrow": 2.0}

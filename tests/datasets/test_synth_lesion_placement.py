@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from petar_bench.datasets.anatomy import PART_ID
-from petar_bench.datasets.geometry import Frame, Grid
-from petar_bench.datasets.lesions import LesionSpec, paint_lesion_activity, place_lesion
-from petar_bench.datasets.phantom import Habitus, build_phantom
-from petar_bench.datasets.sites import SITES
-from petar_bench.datasets.uptake import draw_uptake
+from petar_bench.datasets._anatomy import PART_ID
+from petar_bench.datasets._geometry import Frame, Grid
+from petar_bench.datasets._lesions import LesionSpec, paint_lesion_activity, place_lesion
+from petar_bench.datasets._phantom import Habitus, build_phantom
+from petar_bench.datasets._sites import SITES
+from petar_bench.datasets._uptake import draw_uptake
 
 GRID = Grid()
 _TOP = float(GRID.world_axes()[2][-1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from petar_bench.datasets._sites import SITES
 from petar_bench.datasets.phrasing import (
     TEMPLATES,
     FindingFacts,
@@ -15,7 +16,6 @@ from petar_bench.datasets.phrasing import (
     render_findings,
     score_clause,
 )
-from petar_bench.datasets.sites import SITES
 
 BACKGROUND = {"liver": 5.0, "blood": 1.5, "spleen": 4.0, "parotid": 9.0, "marrow": 2.0}
 

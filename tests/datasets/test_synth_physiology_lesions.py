@@ -12,20 +12,20 @@ import pytest
 from scipy.ndimage import binary_dilation, binary_erosion, distance_transform_edt, label
 
 from petar_bench.datasets import synthetic
-from petar_bench.datasets.anatomy import Tissue as T
-from petar_bench.datasets.geometry import Frame, Grid
-from petar_bench.datasets.imaging import pet_image, sigma_voxels
-from petar_bench.datasets.lesions import (
+from petar_bench.datasets._anatomy import Tissue as T
+from petar_bench.datasets._geometry import Frame, Grid
+from petar_bench.datasets._imaging import pet_image, sigma_voxels
+from petar_bench.datasets._lesions import (
     FIXED_THRESHOLD,
     RELATIVE_THRESHOLD,
     LesionSpec,
     _ellipsoid,
     place_lesion,
 )
-from petar_bench.datasets.mimics import paint_mimics
-from petar_bench.datasets.phantom import Habitus, build_phantom, draw_bowel
+from petar_bench.datasets._mimics import paint_mimics
+from petar_bench.datasets._phantom import Habitus, build_phantom, draw_bowel
+from petar_bench.datasets._uptake import TRACERS, draw_hounsfield, draw_uptake
 from petar_bench.datasets.synthetic import plan_dataset, render_exam
-from petar_bench.datasets.uptake import TRACERS, draw_hounsfield, draw_uptake
 
 GRID = Grid()
 _TOP = float(GRID.world_axes()[2][-1])

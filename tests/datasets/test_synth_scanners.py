@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy.ndimage import label
 
-from petar_bench.datasets.anatomy import Tissue
-from petar_bench.datasets.imaging import nifti_gz_bytes
-from petar_bench.datasets.phantom import body_mask
-from petar_bench.datasets.scanners import (
+from petar_bench.datasets._anatomy import Tissue
+from petar_bench.datasets._imaging import nifti_gz_bytes
+from petar_bench.datasets._phantom import body_mask
+from petar_bench.datasets._scanners import (
     CT_MAX_MATRIX,
     FIELDS_OF_VIEW,
     PET_MAX_MATRIX,

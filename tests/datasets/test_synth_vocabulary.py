@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from petar_bench.datasets.sites import SITES
+from petar_bench.datasets._sites import SITES
 from petar_bench.vocabulary import (
     ORGAN_SYNONYMS,
     ORGANS,

@@ -16,7 +16,7 @@ from petar_bench.findings import split_labelled_fields
 from petar_bench.grid import grid_of
 from petar_bench.records import Manifest, verify_dataset
 from petar_bench.vocabulary import ORGANS, REGIONS
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 
 def _load(path):

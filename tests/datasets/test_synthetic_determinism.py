@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from petar_bench.hashing import sha256_file
+from petar_bench._hashing import sha256_file
 from petar_bench.records import MANIFEST_NAME
 
 

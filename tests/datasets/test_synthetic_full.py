@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from petar_bench._hashing import sha256_file
 from petar_bench.cli import main
-from petar_bench.datasets import catalog, synthetic
+from petar_bench.datasets import _catalog as catalog
+from petar_bench.datasets import synthetic
+from petar_bench.datasets._synthetic_build import JOURNAL_DIR
 from petar_bench.datasets.synthetic import (
     FULL_TEST_LESIONS,
     generate_full_test_dataset,
@@ -16,9 +19,7 @@ from petar_bench.datasets.synthetic import (
     plan_dataset,
     plan_full_test,
 )
-from petar_bench.datasets.synthetic_build import JOURNAL_DIR
 from petar_bench.errors import UserError
-from petar_bench.hashing import sha256_file
 from petar_bench.records import MANIFEST_NAME
 
 SMALL_LESIONS = 9  # 3-4 patients: enough for two workers to interleave

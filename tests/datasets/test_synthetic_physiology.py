@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy.ndimage import binary_erosion
 
-from petar_bench.datasets.anatomy import Tissue as T
-from petar_bench.datasets.scanners import draw_exam_geometry
+from petar_bench.datasets._anatomy import Tissue as T
+from petar_bench.datasets._scanners import draw_exam_geometry
+from petar_bench.datasets._uptake import TRACERS, draw_uptake
 from petar_bench.datasets.synthetic import _SCAN, _rng, plan_dataset, render_exam
-from petar_bench.datasets.uptake import TRACERS, draw_uptake
 
 
 @pytest.fixture(scope="module")

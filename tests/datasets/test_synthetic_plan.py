@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from petar_bench.datasets.sites import SITES
+from petar_bench.datasets._sites import SITES
 from petar_bench.datasets.synthetic import (
     DEFAULT_PATIENTS,
     generate_synthetic_dataset,

@@ -17,8 +17,8 @@ from loopback import Loopback, Received, count_tokens, serve
 from petar_bench.cli import main
 from petar_bench.metrics.base import ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
-from petar_bench.metrics.green.metric import COLUMNS, GreenMetric
-from petar_bench.metrics.green.prompt import make_prompt, render_judge_input
+from petar_bench.metrics.green._metric import COLUMNS, GreenMetric
+from petar_bench.metrics.green._prompt import make_prompt, render_judge_input
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "green"
 CASES = json.loads((DATA / "green_repro_cases.json").read_text(encoding="utf-8"))["cases"]

@@ -18,9 +18,9 @@ from loopback import Loopback, Received, serve
 
 from petar_bench.baselines.endpoint import PAPER_PROMPT, openai_vlm
 from petar_bench.engine import RunRequest, read_store, run_benchmark
-from petar_bench.engine.layout import RunLayout
+from petar_bench.engine._layout import RunLayout
 from petar_bench.errors import UserError
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 SMALL = {"size_px": "32"}  # small views keep the tests fast; the recipe is the same
 

@@ -13,10 +13,10 @@ import pytest
 
 from petar_bench.baselines.base import AdapterCard, StreamingAdapter
 from petar_bench.endpoint import in_flight
-from petar_bench.engine.dataloading import LoadedSample
-from petar_bench.engine.generate import FailureBudget, FailureBudgetExceeded, generate_into_store
-from petar_bench.engine.store import GenerationStore
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.engine._dataloading import LoadedSample
+from petar_bench.engine._generate import FailureBudget, FailureBudgetExceeded, generate_into_store
+from petar_bench.engine._store import GenerationStore
+from petar_bench.volumes._lesion import LesionInput
 
 
 class SlowEcho(StreamingAdapter):

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from petar_bench.baselines.base import Adapter, AdapterCard, TrainingExample
 from petar_bench.records import LesionRecord, Manifest, seal_manifest, write_manifest
 from petar_bench.registry import Registration, models
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 #: Sample ids the echo adapter refuses (comma-separated); an env var so that subprocesses
 #: see it and the adapter card (and so the run key) does not change.

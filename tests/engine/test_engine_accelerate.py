@@ -18,7 +18,7 @@ import engine_fakes as fakes
 import pytest
 
 from petar_bench.engine import RunRequest, read_config, read_store, run_benchmark
-from petar_bench.engine.layout import RunLayout
+from petar_bench.engine._layout import RunLayout
 
 ENTRY = Path(__file__).parent / "engine_entry.py"
 

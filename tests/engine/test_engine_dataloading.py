@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from petar_bench.console import progress_bar, progress_callback, progress_enabled
-from petar_bench.engine.dataloading import (
+from petar_bench.engine._dataloading import (
     LesionDataset,
     LoadedSample,
     _to_arrays,
@@ -20,7 +20,7 @@ from petar_bench.engine.dataloading import (
 )
 from petar_bench.errors import UserError
 from petar_bench.records import read_manifest
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 
 def test_batches_follow_exam_order_and_carry_load_errors(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from petar_bench.engine.distributed import Barrier, DistContext, detect_distributed
+from petar_bench.engine._distributed import Barrier, DistContext, detect_distributed
 from petar_bench.errors import UserError
 
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from petar_bench.engine.dataloading import ExamShards, LoadedSample, exam_order, iter_batches
+from petar_bench.engine._dataloading import ExamShards, LoadedSample, exam_order, iter_batches
 from petar_bench.records import LesionRecord
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import engine_fakes as fakes
 
 from petar_bench.engine import RunRequest, read_store, run_benchmark
-from petar_bench.engine.layout import RunLayout
+from petar_bench.engine._layout import RunLayout
 
 ENTRY = Path(__file__).parent / "engine_entry.py"
 

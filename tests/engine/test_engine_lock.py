@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from petar_bench.engine.lock import RunLock, live_holder
+from petar_bench.engine._lock import RunLock, live_holder
 from petar_bench.errors import UserError
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from petar_bench.engine import RunRequest, Shard, merge_run, merge_shards, read_config
 from petar_bench.engine import run_benchmark as run
-from petar_bench.engine.layout import RunLayout
-from petar_bench.engine.lock import RunLock
+from petar_bench.engine._layout import RunLayout
+from petar_bench.engine._lock import RunLock
 from petar_bench.errors import UserError
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from petar_bench.baselines.base import AdapterCard
 from petar_bench.engine import RunRequest, read_store, run_benchmark
-from petar_bench.engine.dataloading import (
+from petar_bench.engine._dataloading import (
     LesionDataset,
     LoadedSample,
     feed_preparer,
@@ -26,7 +26,7 @@ from petar_bench.engine.dataloading import (
 )
 from petar_bench.records import read_manifest
 from petar_bench.registry import Registration, models
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def test_whole_body_stage_runs_once_per_exam(
 ) -> None:
     """PETAR's preparer in 2 workers over 3 exams of 3 lesions each (listed lesion-major, so
     a feed in list order would alternate exams): 3 whole-body computations, one per exam."""
-    from petar_bench.baselines.lamed.adapters import PetarPreparer
+    from petar_bench.baselines.lamed._adapters import PetarPreparer
     from petar_bench.volumes import petar_release
 
     root = tmp_path / "ds"

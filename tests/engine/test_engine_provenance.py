@@ -5,14 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from petar_bench.engine import provenance
-from petar_bench.engine.provenance import collect_provenance, finished, git_state
+from petar_bench.engine import _provenance as provenance
+from petar_bench.engine._provenance import collect_provenance, finished, git_state
 
 
 def test_collects_without_importing_heavy_libraries(tmp_path):
     code = (
         "import sys\n"
-        "from petar_bench.engine.provenance import collect_provenance\n"
+        "from petar_bench.engine._provenance import collect_provenance\n"
         "p = collect_provenance(argv=['x'], seed=3, batch_size=2, num_workers=0)\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n"
         "assert 'numpy' in p.packages and p.seed == 3 and p.cpu_count\n"

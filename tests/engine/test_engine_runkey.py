@@ -8,7 +8,7 @@ import pytest
 
 from petar_bench.baselines.base import OUTPUT_NEUTRAL_FIELDS, AdapterCard
 from petar_bench.engine import KEYED_SETTINGS, OUTPUT_NEUTRAL_SETTINGS, RunRequest
-from petar_bench.engine.runkey import compute_run_key
+from petar_bench.engine._runkey import compute_run_key
 
 CARD = AdapterCard(
     name="m",

@@ -11,8 +11,8 @@ import engine_fakes as fakes
 import pytest
 
 from petar_bench.engine import RunRequest, read_config, read_store, run_benchmark
-from petar_bench.engine.layout import RunLayout
-from petar_bench.engine.lock import RunLock
+from petar_bench.engine._layout import RunLayout
+from petar_bench.engine._lock import RunLock
 from petar_bench.errors import UserError
 from petar_bench.metrics.catalog import DEFAULT_METRICS
 from petar_bench.records import read_manifest

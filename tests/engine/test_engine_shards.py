@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from petar_bench.engine.shards import Shard, compose_shard, generation_order, parse_shard
+from petar_bench.engine._shards import Shard, compose_shard, generation_order, parse_shard
 from petar_bench.errors import UserError
 from petar_bench.records import LesionRecord
 

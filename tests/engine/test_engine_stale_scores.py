@@ -12,7 +12,7 @@ import pytest
 
 from petar_bench.engine import RunRequest, run_benchmark
 from petar_bench.errors import UserError
-from petar_bench.leaderboard.loaded import load_scored
+from petar_bench.leaderboard._loaded import load_scored
 
 
 def _run(dataset: Path, out: Path, captured: Any, variant: str, scorer: Any) -> Any:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from petar_bench.engine.store import Generation, GenerationStore, read_store
+from petar_bench.engine._store import Generation, GenerationStore, read_store
 from petar_bench.errors import UserError
 
 KEY = "0123456789abcdef"

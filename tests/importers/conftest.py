@@ -20,7 +20,7 @@ def tiny_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manife
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory, tiny_dataset: tuple[Path, Manifest]):
     """layout -> folder with the first two patients exported, CT at 1.5 x 1.5 x 4 mm."""
-    from petar_bench.datasets.importers.export import export_dataset
+    from petar_bench.datasets.importers._export import export_dataset
 
     root, _ = tiny_dataset
     made: dict[str, Path] = {}

@@ -26,10 +26,10 @@ import pytest
 pytest.importorskip("pydicom")
 pytest.importorskip("highdicom")
 
-from petar_bench.baselines.nonneural.image_features import measure_lesion  # noqa: E402
-from petar_bench.datasets.importers.engine import ImportRequest, run_import  # noqa: E402
+from petar_bench.baselines.nonneural._image_features import measure_lesion  # noqa: E402
+from petar_bench.datasets.importers._engine import ImportRequest, run_import  # noqa: E402
 from petar_bench.records import MANIFEST_SCHEMA_VERSION, read_manifest  # noqa: E402
-from petar_bench.volumes.lesion import VolumeLoader  # noqa: E402
+from petar_bench.volumes._lesion import VolumeLoader  # noqa: E402
 
 SLOPE_STEPS = 65532  # two int16 steps of (slice max) / 32766
 
@@ -116,7 +116,7 @@ def test_command_line_walkthrough(tiny_dataset, tmp_path: Path) -> None:
     assert "SYNTHETIC" in done.stdout and (src / "dicom_findings.csv").is_file()
 
     # The dry run and a wrong setting, in process (the command line is one call each):
-    from petar_bench.datasets.importers.engine import dry_run_lines
+    from petar_bench.datasets.importers._engine import dry_run_lines
     from petar_bench.errors import UserError
 
     lines = dry_run_lines(ImportRequest(src=src, output=out, dry_run=True))

@@ -20,7 +20,7 @@ from petar_bench.datasets.importers import (  # noqa: E402
 )
 from petar_bench.errors import UserError  # noqa: E402
 from petar_bench.records import Manifest  # noqa: E402
-from petar_bench.volumes.lesion import load_nifti  # noqa: E402
+from petar_bench.volumes._lesion import load_nifti  # noqa: E402
 
 Exported = tuple[Path, Path, Manifest]
 
@@ -156,7 +156,7 @@ def test_csv_table_with_mapped_columns(exported_dicom: Exported, tmp_path: Path)
     found = list(dicom.scan(src, options))
     assert len(found) == len(rows) and all(isinstance(s, LesionSource) for s in found)
     # The importer accepts --map and --setting for this layout (a dry run shows the mapping).
-    from petar_bench.datasets.importers.engine import ImportRequest, dry_run_lines
+    from petar_bench.datasets.importers._engine import ImportRequest, dry_run_lines
 
     request = ImportRequest(
         src=src,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from petar_bench.commands import leaderboard as commands
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.commands import _leaderboard as commands
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.errors import UserError
 
 

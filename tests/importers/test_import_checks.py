@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from import_helpers import lesion_folder, save, small_exam
 
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.errors import UserError
 
 BAD = "p000002_01_1"

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from import_helpers import lesion_folder, save, small_exam
 
-from petar_bench.datasets.importers import engine
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.datasets.importers import _engine as engine
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.records import read_manifest
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 
 def _three_exams(src: Path) -> None:

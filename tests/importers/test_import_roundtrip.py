@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from import_helpers import CT_SPACING
 
-from petar_bench.baselines.nonneural.image_features import measure_lesion
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.baselines.nonneural._image_features import measure_lesion
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.records import MANIFEST_SCHEMA_VERSION, read_manifest
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 
 def _measured(root: Path, records) -> dict[str, tuple[float, int, float]]:
@@ -53,10 +53,10 @@ def test_round_trip_keeps_what_measure_states(layout, exported, tiny_dataset, tm
 def test_same_grid_import_links_volumes_unchanged(tiny_dataset, tmp_path) -> None:
     import nibabel as nib
 
-    from petar_bench.datasets.imaging import nifti_gz_bytes
-    from petar_bench.datasets.importers.export import export_dataset
-    from petar_bench.hashing import sha256_file
-    from petar_bench.volumes.resample import resample_onto
+    from petar_bench._hashing import sha256_file
+    from petar_bench.datasets._imaging import nifti_gz_bytes
+    from petar_bench.datasets.importers._export import export_dataset
+    from petar_bench.volumes._resample import resample_onto
 
     root, manifest = tiny_dataset
     src = tmp_path / "src"

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from import_helpers import save, small_exam
 
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.errors import UserError
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 
 def _table_copy(src: Path, suffix: str) -> Path:

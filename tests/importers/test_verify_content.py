@@ -9,8 +9,8 @@ import pytest
 from import_helpers import lesion_folder, save, small_exam
 from rich.console import Console
 
-from petar_bench.commands.data import verify
-from petar_bench.datasets.importers.engine import ImportRequest, run_import
+from petar_bench.commands._data import verify
+from petar_bench.datasets.importers._engine import ImportRequest, run_import
 from petar_bench.errors import UserError
 from petar_bench.records import read_manifest, seal_manifest, write_manifest
 

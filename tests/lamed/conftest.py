@@ -29,7 +29,7 @@ def tiny_m3d(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def petar_runner(tiny_petar: Path):
-    from petar_bench.baselines.lamed.runtime import LamedRunner
+    from petar_bench.baselines.lamed._runtime import LamedRunner
 
     return LamedRunner(tiny_petar, device="cpu", dtype="float32")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from petar_bench.volumes.lesion import LesionInput
+from petar_bench.volumes._lesion import LesionInput
 
 SHAPE = (40, 40, 72)  # x, y, z voxels
 SPACING = (8.0, 8.0, 8.0)  # mm

@@ -95,7 +95,7 @@ def test_options_are_checked(tiny_petar, tiny_m3d):
 
 @torch_needed
 def test_card_records_prompt_checkpoint_and_decoding(tiny_petar):
-    from petar_bench.baselines.lamed.weights import checkpoint_identity
+    from petar_bench.baselines.lamed._weights import checkpoint_identity
 
     card = models.create("petar-4b", weights=str(tiny_petar), device="cpu").card
     assert card.prompt == "Please describe the region highlighted in the PET image."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from petar_bench.baselines.lamed.config import geometry_from_config, read_checkpoint_config
+from petar_bench.baselines.lamed._config import geometry_from_config, read_checkpoint_config
 from petar_bench.errors import UserError
 
 CONFIG = json.loads(

@@ -13,8 +13,8 @@ pytest.importorskip("monai")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from petar_bench.baselines.lamed.generation import left_pad, positions  # noqa: E402
-from petar_bench.baselines.lamed.prompts import PAPER_PROMPT, RELEASE_ORGAN_QUESTIONS  # noqa: E402
+from petar_bench.baselines.lamed._generation import left_pad, positions  # noqa: E402
+from petar_bench.baselines.lamed._prompts import PAPER_PROMPT, RELEASE_ORGAN_QUESTIONS  # noqa: E402
 
 STEPS = 10
 MARGIN = 1e-3  # top-2 logit gap required at every compared step (rounding is ~1e-6)
@@ -85,7 +85,7 @@ def test_tokenizer_without_bos_splices_by_position_like_the_release(tiny_petar, 
 
     from lamed_helpers import copy_checkpoint
 
-    from petar_bench.baselines.lamed.runtime import LamedRunner
+    from petar_bench.baselines.lamed._runtime import LamedRunner
 
     folder = copy_checkpoint(tiny_petar, tmp_path / "nobos")
     tokenizer = json.loads((folder / "tokenizer.json").read_text())
@@ -128,7 +128,7 @@ def test_decoding_reuses_the_kv_cache(petar_runner, monkeypatch):
 def test_static_cache_gives_the_same_tokens(petar_runner, monkeypatch):
     """A pre-allocated (static) KV cache changes shapes, not results: same tokens, logits
     equal to rounding, on a padded batch."""
-    from petar_bench.baselines.lamed import generation
+    from petar_bench.baselines.lamed import _generation as generation
 
     volumes = _volumes(2, seed=5)
     dynamic = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
@@ -140,7 +140,7 @@ def test_static_cache_gives_the_same_tokens(petar_runner, monkeypatch):
         kinds.append("static")
         return out
 
-    monkeypatch.setattr("petar_bench.baselines.lamed.runtime.greedy_generate", static)
+    monkeypatch.setattr("petar_bench.baselines.lamed._runtime.greedy_generate", static)
     fixed = petar_runner.generate_ids(volumes, PROMPTS[:2], max_new_tokens=8, return_logits=True)
     assert kinds == ["static"]
     assert fixed.tokens == dynamic.tokens and len(fixed.tokens[0]) >= 3

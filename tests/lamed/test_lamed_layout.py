@@ -14,8 +14,8 @@ pytest.importorskip("monai")
 
 from lamed_helpers import vit_blocks  # noqa: E402
 
-from petar_bench.baselines.lamed.config import geometry_from_config  # noqa: E402
-from petar_bench.baselines.lamed.loading import (  # noqa: E402
+from petar_bench.baselines.lamed._config import geometry_from_config  # noqa: E402
+from petar_bench.baselines.lamed._loading import (  # noqa: E402
     build_empty_model,
     check_layout,
     cross_attention_extras,

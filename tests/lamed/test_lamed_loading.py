@@ -18,8 +18,8 @@ from lamed_helpers import (  # noqa: E402
     vit_blocks,
 )
 
-from petar_bench.baselines.lamed.loading import cross_attention_extras, load_model  # noqa: E402
-from petar_bench.baselines.lamed.weights import checkpoint_identity, tensor_table  # noqa: E402
+from petar_bench.baselines.lamed._loading import cross_attention_extras, load_model  # noqa: E402
+from petar_bench.baselines.lamed._weights import checkpoint_identity, tensor_table  # noqa: E402
 from petar_bench.errors import UserError  # noqa: E402
 
 

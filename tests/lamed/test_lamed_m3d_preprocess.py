@@ -7,13 +7,13 @@ import pytest
 
 pytest.importorskip("monai")
 
-from petar_bench.baselines.lamed.m3d_preprocess import (  # noqa: E402
+from petar_bench.baselines.lamed._m3d_preprocess import (  # noqa: E402
     lesion_window,
     preprocess_m3d_ct,
     to_display_order,
 )
 from petar_bench.errors import UserError  # noqa: E402
-from petar_bench.volumes.lesion import LesionInput  # noqa: E402
+from petar_bench.volumes._lesion import LesionInput  # noqa: E402
 
 
 def _lesion(ct, mask, spacing=4.0):

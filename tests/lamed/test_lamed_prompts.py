@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from petar_bench.baselines.lamed import prompts
+from petar_bench.baselines.lamed import _prompts as prompts
 from petar_bench.errors import UserError
 
 

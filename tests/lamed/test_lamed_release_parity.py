@@ -19,8 +19,8 @@ pytest.importorskip("monai")
 import torch  # noqa: E402
 from lamed_helpers import copy_checkpoint, rewrite_tensors  # noqa: E402
 
-from petar_bench.baselines.lamed.prompts import MAX_PROMPT_TOKENS  # noqa: E402
-from petar_bench.engine.runkey import compute_run_key  # noqa: E402
+from petar_bench.baselines.lamed._prompts import MAX_PROMPT_TOKENS  # noqa: E402
+from petar_bench.engine._runkey import compute_run_key  # noqa: E402
 from petar_bench.registry import models  # noqa: E402
 
 
@@ -91,7 +91,7 @@ def test_half_precision_runs_on_cpu(tiny_petar: Path, dtype: str) -> None:
 
 
 def test_avg_pool_in_half_precision_matches_float32_on_cpu() -> None:
-    from petar_bench.baselines.lamed.projector import _avg_pool3d
+    from petar_bench.baselines.lamed._projector import _avg_pool3d
 
     grid = torch.randn(2, 4, 4, 8, 8)
     half = _avg_pool3d(grid.to(torch.bfloat16), 2)

@@ -9,7 +9,7 @@ import pytest
 from lb_fixtures import board_config
 from rich.console import Console
 
-from petar_bench.commands import leaderboard as commands
+from petar_bench.commands import _leaderboard as commands
 from petar_bench.errors import UserError
 from petar_bench.records import Manifest, write_manifest
 

@@ -9,7 +9,7 @@ import pytest
 from lb_fixtures import fill_board, perturb
 from rich.console import Console
 
-from petar_bench.commands.compare import compare_cli
+from petar_bench.commands._compare import compare_cli
 from petar_bench.errors import UserError
 from petar_bench.leaderboard import compare_runs
 from petar_bench.metrics.scoring import score_texts

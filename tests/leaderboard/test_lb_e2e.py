@@ -20,7 +20,7 @@ from lb_fixtures import perturb, write_predictions
 from rich.console import Console
 
 from petar_bench import registry
-from petar_bench.commands import leaderboard as commands
+from petar_bench.commands import _leaderboard as commands
 from petar_bench.errors import UserError
 from petar_bench.leaderboard import load_board_config
 
@@ -33,7 +33,7 @@ def demo(demo_dataset):
     config = load_board_config(BOARD)
     missing = [m for m in config.required_metrics if m not in registry.metrics.names()]
     assert not missing, f"board metrics not registered: {missing}"
-    from petar_bench.datasets.catalog import resolve_dataset
+    from petar_bench.datasets._catalog import resolve_dataset
 
     handle = resolve_dataset(config.dataset)
     if config.split_fingerprint != handle.manifest.split_fingerprints.get(config.split):

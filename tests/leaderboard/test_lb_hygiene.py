@@ -14,8 +14,8 @@ from lb_fixtures import CANARY, board_config, fill_board, make_manifest
 from rich.console import Console
 
 from petar_bench.leaderboard import compare_runs, load_board, read_entry
+from petar_bench.leaderboard._submission import assert_no_references
 from petar_bench.leaderboard.render import print_board, print_entry, render_html, render_markdown
-from petar_bench.leaderboard.submission import assert_no_references
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from petar_bench.leaderboard import _rank as rank_module
 from petar_bench.leaderboard import load_board, load_board_config, read_entry, submit
-from petar_bench.leaderboard import rank as rank_module
-from petar_bench.leaderboard.board import load_entries
-from petar_bench.leaderboard.config import SHIPPED_DIR, shipped_board_ids
-from petar_bench.leaderboard.entry import ModelInfo
-from petar_bench.leaderboard.rank import rank_board
-from petar_bench.leaderboard.rank_cache import (
+from petar_bench.leaderboard._board import load_entries
+from petar_bench.leaderboard._config import SHIPPED_DIR, shipped_board_ids
+from petar_bench.leaderboard._entry import ModelInfo
+from petar_bench.leaderboard._rank import rank_board
+from petar_bench.leaderboard._rank_cache import (
     CACHE_FILE,
     RankCache,
     read_cache_file,
     user_cache_file,
 )
-from petar_bench.leaderboard.submission import SubmissionMetadata, TrainingData
+from petar_bench.leaderboard._submission import SubmissionMetadata, TrainingData
 from petar_bench.records import Manifest
 
 

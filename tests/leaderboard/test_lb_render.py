@@ -12,7 +12,7 @@ from lb_fixtures import EVIL, fill_board
 from rich.console import Console
 
 from petar_bench.leaderboard import load_board
-from petar_bench.leaderboard.board import BoardView
+from petar_bench.leaderboard._board import BoardView
 from petar_bench.leaderboard.render import (
     print_board,
     print_entry,

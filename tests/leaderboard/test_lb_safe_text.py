@@ -10,7 +10,7 @@ import pytest
 from lb_fixtures import perturb, write_predictions
 from rich.console import Console
 
-from petar_bench.commands.compare import comparison_table
+from petar_bench.commands._compare import comparison_table
 from petar_bench.leaderboard import (
     ModelInfo,
     SubmissionMetadata,

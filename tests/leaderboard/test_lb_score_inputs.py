@@ -10,7 +10,7 @@ import pytest
 from lb_fixtures import board_config, write_predictions
 
 from petar_bench.leaderboard import ModelInfo, SubmissionMetadata, TrainingData, submit
-from petar_bench.metrics.inputs import dataset_inputs, needs_measurements
+from petar_bench.metrics._inputs import dataset_inputs, needs_measurements
 
 FIDELITY = ["pet_suvmax_fidelity", "pet_size_fidelity"]
 

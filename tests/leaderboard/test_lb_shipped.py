@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from petar_bench.leaderboard import load_board_config, load_paper_table, read_entry
-from petar_bench.leaderboard.config import SHIPPED_DIR, shipped_board_ids
-from petar_bench.leaderboard.rank_cache import CACHE_FILE
+from petar_bench.leaderboard._config import SHIPPED_DIR, shipped_board_ids
+from petar_bench.leaderboard._rank_cache import CACHE_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -14,10 +14,10 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from petar_bench.leaderboard import load_board
-from petar_bench.leaderboard.board import BoardView
+from petar_bench.leaderboard._board import BoardView
 from petar_bench.leaderboard.render import print_board, print_entry
 from petar_bench.leaderboard.render._common import fmt_ci, fmt_p
-from petar_bench.leaderboard.render.terminal import _break_at_pipes
+from petar_bench.leaderboard.render._terminal import _break_at_pipes
 from petar_bench.records import Manifest
 
 

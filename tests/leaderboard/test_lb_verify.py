@@ -11,11 +11,11 @@ from rich.console import Console
 
 from petar_bench.errors import UserError
 from petar_bench.leaderboard import load_board, read_entry
+from petar_bench.leaderboard._config import load_board_config
+from petar_bench.leaderboard._entry import StoredPredictions
 from petar_bench.leaderboard._scored import entry_metrics
-from petar_bench.leaderboard.config import load_board_config
-from petar_bench.leaderboard.entry import StoredPredictions
-from petar_bench.leaderboard.submission import score_predictions
-from petar_bench.leaderboard.validate import Predictions
+from petar_bench.leaderboard._submission import score_predictions
+from petar_bench.leaderboard._validate import Predictions
 from petar_bench.leaderboard.verify import verify_board
 from petar_bench.records import Manifest, write_manifest
 
@@ -167,7 +167,7 @@ def test_cli_exit_codes(board: Path, manifest: Manifest, filled: list[Path], tmp
 
 
 def test_commands_output(board: Path, manifest: Manifest, filled: list[Path], tmp_path) -> None:
-    from petar_bench.commands.leaderboard_verify import verify
+    from petar_bench.commands._leaderboard_verify import verify
 
     data = tmp_path / "refs"
     write_manifest(manifest, data)

@@ -170,7 +170,7 @@ def _run_coco(predictions: tuple[str, ...], references: tuple[str, ...]) -> Coco
 
 def normalised_pairs() -> tuple[list[str], list[str]]:
     """`evaluation_pairs()` after the scorer's normalisation (what metrics receive)."""
-    from petar_bench.metrics.normalize import normalize_text
+    from petar_bench.metrics._normalize import normalize_text
 
     preds, refs = evaluation_pairs()
     return [normalize_text(t) for t in preds], [normalize_text(t) for t in refs]

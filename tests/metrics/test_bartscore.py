@@ -19,7 +19,7 @@ pytest.importorskip("tokenizers")
 import torch  # noqa: E402
 
 from petar_bench.errors import UserError  # noqa: E402
-from petar_bench.metrics.bartscore import BartScore  # noqa: E402
+from petar_bench.metrics._bartscore import BartScore  # noqa: E402
 from petar_bench.metrics.base import ScoringContext  # noqa: E402
 from petar_bench.metrics.errors import MetricUnavailable  # noqa: E402
 

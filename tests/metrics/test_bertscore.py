@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from petar_bench.errors import UserError
-from petar_bench.metrics.bertscore import BertScore
+from petar_bench.metrics._bertscore import BertScore
 from petar_bench.metrics.errors import MetricUnavailable
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from petar_bench.metrics.bleu import Bleu1, Bleu2, Bleu3, Bleu4, bleu_from_counts
-from petar_bench.metrics.tokenize import ptb_tokenize
+from petar_bench.metrics._bleu import Bleu1, Bleu2, Bleu3, Bleu4, bleu_from_counts
+from petar_bench.metrics._tokenize import ptb_tokenize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import coco_reference, normalised_pairs, run_metric  # noqa: E402

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from petar_bench.metrics.cider import SUBSET_WARNING, CiderD
-from petar_bench.metrics.tokenize import ptb_tokenize
+from petar_bench.metrics._cider import SUBSET_WARNING, CiderD
+from petar_bench.metrics._tokenize import ptb_tokenize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import coco_reference, normalised_pairs, run_metric  # noqa: E402

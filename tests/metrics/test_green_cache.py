@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from petar_bench.metrics._normalize import normalize_text
 from petar_bench.metrics.base import ScoringContext
-from petar_bench.metrics.green.backends import JudgeBackend, JudgeReply
-from petar_bench.metrics.green.cache import AnswerCache
-from petar_bench.metrics.green.metric import GreenMetric
-from petar_bench.metrics.normalize import normalize_text
+from petar_bench.metrics.green._backends import JudgeBackend, JudgeReply
+from petar_bench.metrics.green._cache import AnswerCache
+from petar_bench.metrics.green._metric import GreenMetric
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "green"
 CASES = json.loads((DATA / "green_repro_cases.json").read_text())["cases"]
@@ -50,7 +50,7 @@ def _score(judge: JudgeBackend) -> object:
 
 
 def test_an_interrupted_pass_resumes_from_the_answers_on_disk(monkeypatch) -> None:
-    monkeypatch.setattr("petar_bench.metrics.green.backends.STREAM_CHUNK", 2)
+    monkeypatch.setattr("petar_bench.metrics.green._backends.STREAM_CHUNK", 2)
     with pytest.raises(KeyboardInterrupt):
         _score(RecordedJudge(crash_after=3))  # 2 answers reach the disk, then a crash
     second = RecordedJudge()

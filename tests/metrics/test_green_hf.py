@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from petar_bench.metrics.base import ScoringContext
-from petar_bench.metrics.green.metric import COLUMNS, GreenMetric
-from petar_bench.metrics.green.prompt import PROMPT_TEMPLATE, make_prompt, render_judge_input
+from petar_bench.metrics.green._metric import COLUMNS, GreenMetric
+from petar_bench.metrics.green._prompt import PROMPT_TEMPLATE, make_prompt, render_judge_input
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

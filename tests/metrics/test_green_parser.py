@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from petar_bench.metrics.green.parser import clean_output, parse_judge_output, strip_think
-from petar_bench.metrics.green.prompt import (
+from petar_bench.metrics.green._parser import clean_output, parse_judge_output, strip_think
+from petar_bench.metrics.green._prompt import (
     CHAT_TEMPLATES,
     MAX_WORDS,
     make_prompt,

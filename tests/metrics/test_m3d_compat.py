@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from petar_bench.metrics.m3d_compat import (
+from petar_bench.metrics._m3d_compat import (
     Bleu1M3D,
     Rouge1,
     RougeLRougeScore,

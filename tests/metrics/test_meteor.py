@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from petar_bench.metrics import meteor as M
+from petar_bench.metrics import _meteor as M
 from petar_bench.metrics._java import LineProcess, LineProcessError
+from petar_bench.metrics._tokenize import ptb_tokenize
 from petar_bench.metrics.base import ScoringContext
 from petar_bench.metrics.errors import MetricUnavailable
-from petar_bench.metrics.tokenize import ptb_tokenize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import coco_reference, normalised_pairs, run_metric  # noqa: E402

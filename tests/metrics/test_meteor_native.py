@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from petar_bench.metrics import _meteor as M
 from petar_bench.metrics import _meteor_data as D
 from petar_bench.metrics import _meteor_native as N
-from petar_bench.metrics import meteor as M
-from petar_bench.metrics.tokenize import ptb_tokenize
+from petar_bench.metrics._tokenize import ptb_tokenize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import evaluation_pairs, normalised_pairs, run_metric  # noqa: E402

@@ -12,10 +12,10 @@ import pytest
 pytest.importorskip("nltk")
 
 from petar_bench.metrics import _wordnet  # noqa: E402
+from petar_bench.metrics._meteor_nltk import MeteorNltk  # noqa: E402
 from petar_bench.metrics._nltk_words import tokenizer_name, word_tokenize  # noqa: E402
 from petar_bench.metrics.base import ScoringContext  # noqa: E402
 from petar_bench.metrics.errors import MetricUnavailable  # noqa: E402
-from petar_bench.metrics.meteor_nltk import MeteorNltk  # noqa: E402
 
 needs_wordnet = pytest.mark.skipif(
     not (_wordnet.source_dir() / "data.noun").is_file(),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from petar_bench.errors import UserError
-from petar_bench.metrics import meteor as M
+from petar_bench.metrics import _meteor as M
 from petar_bench.metrics._java import LineProcess, LineProcessError
 from petar_bench.metrics.errors import MetricFailed
 

@@ -8,15 +8,15 @@ import re
 import numpy as np
 import pytest
 
-from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
-from petar_bench.metrics.numbers import find_numbers, mask_numbers, values_of
-from petar_bench.metrics.pet_fields import (
+from petar_bench.metrics._numbers import find_numbers, mask_numbers, values_of
+from petar_bench.metrics._pet_fields import (
     FieldAccuracy,
     FieldError,
     MaskedTextMetric,
     NumericFidelity,
     parse_finding,
 )
+from petar_bench.metrics.base import Metric, SampleStats, ScoringContext
 from petar_bench.records import LesionRecord, StructuredFinding
 from petar_bench.registry import Registration, metrics
 

@@ -25,13 +25,13 @@ pytest.importorskip("transformers")
 import torch  # noqa: E402
 
 from petar_bench.errors import UserError  # noqa: E402
-from petar_bench.metrics.base import ScoringContext  # noqa: E402
-from petar_bench.metrics.errors import MetricUnavailable  # noqa: E402
-from petar_bench.metrics.ratescore import (  # noqa: E402
+from petar_bench.metrics._ratescore import (  # noqa: E402
     RaTEScore,
     entity_spans,
     split_sentences,
 )
+from petar_bench.metrics.base import ScoringContext  # noqa: E402
+from petar_bench.metrics.errors import MetricUnavailable  # noqa: E402
 
 LABELS = ["O"] + [
     f"{p}-{t}"
@@ -270,7 +270,7 @@ def test_options_and_unavailable_models(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(UserError):
         RaTEScore(batch_size=0)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    from petar_bench.hub import hub_reachable
+    from petar_bench._hub import hub_reachable
 
     hub_reachable.cache_clear()
     metric = RaTEScore(ner_model="no-such-org/no-such-ner")

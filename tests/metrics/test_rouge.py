@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from petar_bench.metrics._lcs import lcs_length
-from petar_bench.metrics.rouge import RougeL
-from petar_bench.metrics.tokenize import ptb_tokenize
+from petar_bench.metrics._rouge import RougeL
+from petar_bench.metrics._tokenize import ptb_tokenize
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import coco_reference, normalised_pairs, run_metric  # noqa: E402

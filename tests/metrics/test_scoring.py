@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-import petar_bench.metrics.pet_fields  # noqa: F401 - registers the PET measures
+import petar_bench.metrics._pet_fields  # noqa: F401 - registers the PET measures
 from petar_bench.errors import UserError
 from petar_bench.metrics.scoring import (
     ScoreReport,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from petar_bench.metrics import tokenize as ptb
-from petar_bench.metrics.normalize import normalize_text
+from petar_bench.metrics import _tokenize as ptb
+from petar_bench.metrics._normalize import normalize_text
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lexical_corpus import adversarial, coco_reference, evaluation_pairs  # noqa: E402

@@ -14,9 +14,9 @@ import pytest
 
 from petar_bench.cli import main
 from petar_bench.errors import UserError
-from petar_bench.report.study import RATING_COLUMNS, export_packet, read_key
-from petar_bench.report.study_correlate import correlate, html_section, markdown
-from petar_bench.report.study_ratings import import_ratings, read_ratings, write_ratings
+from petar_bench.report._study import RATING_COLUMNS, export_packet, read_key
+from petar_bench.report._study_correlate import correlate, html_section, markdown
+from petar_bench.report._study_ratings import import_ratings, read_ratings, write_ratings
 
 PLANTED = {"planted_strong": 0.15, "planted_weak": 1.0}  # metric -> noise around the truth
 

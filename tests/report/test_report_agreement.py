@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from petar_bench.report.agreement import (
+from petar_bench.report._agreement import (
     SpearmanStatistic,
     icc2,
     kendall_tau_b,

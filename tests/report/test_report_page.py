@@ -14,7 +14,7 @@ from lb_cdp import Browser, find_chromium
 
 from petar_bench.cli import main
 from petar_bench.errors import UserError
-from petar_bench.report.build import build_report
+from petar_bench.report._build import build_report
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
 EVIL = '<img src=x onerror="window.__xss=1">Right lung & <b>bold</b>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from petar_bench.records import LesionRecord, StructuredFinding
-from petar_bench.report.texts import field_agreement, mask_all_numbers, word_diff
+from petar_bench.report._texts import field_agreement, mask_all_numbers, word_diff
 
 
 def test_word_diff_marks_changed_words_and_escapes_everything() -> None:

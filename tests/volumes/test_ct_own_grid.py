@@ -11,7 +11,7 @@ import pytest
 
 from petar_bench.errors import UserError
 from petar_bench.records import LesionRecord
-from petar_bench.volumes.lesion import VolumeLoader
+from petar_bench.volumes._lesion import VolumeLoader
 
 PET_AFFINE = np.array([[4.0, 0, 0, -20.0], [0, 4.0, 0, -16.0], [0, 0, 4.0, -100.0], [0, 0, 0, 1]])
 
@@ -86,7 +86,7 @@ def test_same_grid_ct_is_passed_through_untouched(exam: Path) -> None:
 
 
 def test_resampled_once_per_exam(exam: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from petar_bench.volumes import resample
+    from petar_bench.volumes import _resample as resample
 
     calls = []
     original = resample.resample_onto
@@ -132,7 +132,7 @@ def test_absurd_nifti_scale_factors_are_refused(exam: Path, slope: float) -> Non
 def test_dataloader_transfer_keeps_the_native_ct(exam: Path) -> None:
     import pickle
 
-    from petar_bench.engine.dataloading import LoadedSample, _to_arrays, _to_tensors
+    from petar_bench.engine._dataloading import LoadedSample, _to_arrays, _to_tensors
 
     for ct_path, resampled in (("ct.nii.gz", True), ("ct_same.nii.gz", False)):
         lesion = VolumeLoader(exam).load(_record(ct_path=ct_path))

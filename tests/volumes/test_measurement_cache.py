@@ -16,7 +16,7 @@ from engine_fakes import make_tiny_dataset  # noqa: E402
 
 from petar_bench.errors import UserError  # noqa: E402
 from petar_bench.records import read_manifest  # noqa: E402
-from petar_bench.volumes.split_measurements import measure_records  # noqa: E402
+from petar_bench.volumes._split_measurements import measure_records  # noqa: E402
 
 
 @pytest.fixture()

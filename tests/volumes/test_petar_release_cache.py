@@ -7,8 +7,8 @@ import pytest
 from petar_phantom import ExamSpec, Lesion, make_exam
 
 from petar_bench.volumes import petar_release
+from petar_bench.volumes._lesion import LesionInput
 from petar_bench.volumes.exam_cache import ExamCache
-from petar_bench.volumes.lesion import LesionInput
 
 SPEC = ExamSpec(
     shape=(64, 56, 90),

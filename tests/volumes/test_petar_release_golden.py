@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from petar_bench.volumes._lesion import LesionInput, load_nifti
 from petar_bench.volumes.exam_cache import ExamCache
-from petar_bench.volumes.lesion import LesionInput, load_nifti
 from petar_bench.volumes.petar_release import (
     MODALITY_KEYS,
     PROFILE_NAME,

@@ -23,13 +23,13 @@ pytest.importorskip("monai", reason="MONAI not installed: the independent crop/r
 from petar_phantom import ExamSpec, Lesion, write_exam  # noqa: E402
 from petar_reference import stage_one, stage_two  # noqa: E402
 
+from petar_bench.volumes._lesion import LesionInput, load_nifti  # noqa: E402
+from petar_bench.volumes._petar_release_wholebody import top_slice_above  # noqa: E402
 from petar_bench.volumes.exam_cache import ExamCache  # noqa: E402
-from petar_bench.volumes.lesion import LesionInput, load_nifti  # noqa: E402
 from petar_bench.volumes.petar_release import (  # noqa: E402
     MODALITY_KEYS,
     preprocess_petar_release,
 )
-from petar_bench.volumes.petar_release_wholebody import top_slice_above  # noqa: E402
 
 # The reference calls the same scipy and torch kernels, so agreement is exact in practice;
 # 1e-6 (not the golden case's 1e-4) also catches a skipped NIfTI round trip (~2e-5).

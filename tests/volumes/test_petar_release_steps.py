@@ -16,16 +16,16 @@ import numpy as np
 import pytest
 
 from petar_bench.errors import UserError
-from petar_bench.volumes.lesion import LesionInput
-from petar_bench.volumes.nifti_roundtrip import binary_round_trip, nifti_round_trip
-from petar_bench.volumes.petar_release import _resize, preprocess_petar_release
-from petar_bench.volumes.petar_release_wholebody import (
+from petar_bench.volumes._lesion import LesionInput
+from petar_bench.volumes._nifti_roundtrip import binary_round_trip, nifti_round_trip
+from petar_bench.volumes._petar_release_wholebody import (
     crop_pad,
     crop_plan,
     head_crop_slices,
     window,
 )
-from petar_bench.volumes.resample import isotropic_grid, resample
+from petar_bench.volumes._resample import isotropic_grid, resample
+from petar_bench.volumes.petar_release import _resize, preprocess_petar_release
 
 EPS = 1e-9
 

@@ -94,7 +94,7 @@ def _write_nifti(path: Path, data: np.ndarray, affine: np.ndarray, description: 
     import os
     import tempfile
 
-    from petar_bench.datasets.imaging import nifti_gz_bytes
+    from petar_bench.datasets._imaging import nifti_gz_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

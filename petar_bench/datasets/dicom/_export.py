@@ -440,7 +440,7 @@ def _write_rtstruct(
 
 
 def _write_nifti_masks(folder: Path, masks: dict[str, np.ndarray], affine: np.ndarray) -> None:
-    from petar_bench.datasets.imaging import nifti_gz_bytes
+    from petar_bench.datasets._imaging import nifti_gz_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, mask in masks.items():

@@ -59,7 +59,7 @@ def _has_dicom(folder: Path, limit: int = 50) -> bool:
 
 
 def _default_table(src: Path) -> Path | None:
-    from petar_bench.datasets.importers.tables import SUFFIXES
+    from petar_bench.datasets.importers._tables import SUFFIXES
 
     found = (src / f"{FINDINGS_STEM}{suffix}" for suffix in SUFFIXES)
     return next((p for p in found if p.is_file()), None)
@@ -90,14 +90,14 @@ def findings_table(src: Path, settings: Any) -> Path:
 
 
 def _mapping(path: Path, options: Any) -> dict[str, str]:
-    from petar_bench.datasets.importers.tables import table_mapping
+    from petar_bench.datasets.importers._tables import table_mapping
 
     return table_mapping(path, options, REQUIRED, "findings table")
 
 
 def _rows_by_exam(path: Path, columns: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """(origin, row) with the rows of one exam together, in table order otherwise."""
-    from petar_bench.datasets.importers.tables import iter_rows
+    from petar_bench.datasets.importers._tables import iter_rows
 
     by_exam: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for number, row in enumerate(iter_rows(path), start=2):  # line 1 is a CSV's header
@@ -108,7 +108,7 @@ def _rows_by_exam(path: Path, columns: dict[str, str]) -> Iterator[tuple[str, di
 
 
 def _text(row: dict[str, Any], columns: dict[str, str], name: str) -> str | None:
-    from petar_bench.datasets.importers.tables import text_of
+    from petar_bench.datasets.importers._tables import text_of
 
     return text_of(row.get(columns[name])) if name in columns else None
 
@@ -153,8 +153,8 @@ def _mask_names(sources: dict[str, list[Path]]) -> set[str]:
 
 def _fields(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
     """Structured fields: parsed from `struct`, then the field columns (numbers converted)."""
-    from petar_bench.datasets.importers.tables import STRUCT_FIELDS
-    from petar_bench.datasets.importers.texts import parse_struct
+    from petar_bench.datasets.importers._tables import STRUCT_FIELDS
+    from petar_bench.datasets.importers._texts import parse_struct
 
     struct = _text(row, columns, "struct")
     fields: dict[str, Any] = parse_struct(struct) if struct else {}
@@ -187,8 +187,8 @@ def _reader_options(settings: Any) -> dict[str, Any]:
 
 def scan(src: Path, options: Any) -> Iterator[Any]:
     """One LesionSource per row of the findings table, grouped by exam; Skips name the row."""
-    from petar_bench.datasets.importers.source import LesionSource, Skip, VolumeSource
-    from petar_bench.volumes.checks import decode_text
+    from petar_bench.datasets.importers._source import LesionSource, Skip, VolumeSource
+    from petar_bench.volumes._checks import decode_text
 
     table = findings_table(src, options.settings)
     columns = _mapping(table, options)
@@ -256,7 +256,7 @@ _MASK_NOTES = {
 
 def read_pet(path: Path, *, suv_scale: float | None = None, weight_kg: float | None = None) -> Any:
     """Volume reader for the import engine: the exam's PET in SUVbw."""
-    from petar_bench.datasets.importers.source import LoadedVolume
+    from petar_bench.datasets.importers._source import LoadedVolume
 
     pet = exam_pet(path, suv_scale=suv_scale, weight_kg=weight_kg)
     return LoadedVolume(
@@ -266,7 +266,7 @@ def read_pet(path: Path, *, suv_scale: float | None = None, weight_kg: float | N
 
 def read_ct(path: Path) -> Any:
     """Volume reader for the import engine: the exam's CT in HU on its own grid."""
-    from petar_bench.datasets.importers.source import LoadedVolume
+    from petar_bench.datasets.importers._source import LoadedVolume
 
     ct = exam_ct(path)
     return LoadedVolume(data=ct.data, affine=ct.affine, notes=("DICOM CT series, HU",))
@@ -274,7 +274,7 @@ def read_ct(path: Path) -> Any:
 
 def read_mask(path: Path, *, lesion: str) -> Any:
     """Volume reader for the import engine: one lesion's mask on the PET grid (uint8)."""
-    from petar_bench.datasets.importers.source import LoadedVolume
+    from petar_bench.datasets.importers._source import LoadedVolume
 
     masks, kind = exam_masks(path)
     if lesion not in masks:

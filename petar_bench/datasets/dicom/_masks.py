@@ -40,7 +40,7 @@ def nearest_onto(
 ) -> np.ndarray:
     """A boolean mask (on `affine`) sampled by nearest neighbour at the voxel centres of a
     target grid, through world coordinates (the importer's resampling, order 0)."""
-    from petar_bench.volumes.resample import resample_onto
+    from petar_bench.volumes._resample import resample_onto
 
     mask = np.asarray(data, dtype=bool)
     if mask.shape == tuple(shape) and np.allclose(affine, target_affine, atol=1e-3):
@@ -52,7 +52,7 @@ def nearest_onto(
 def masks_from_nifti(
     paths: list[Path], shape: tuple[int, ...], affine: np.ndarray
 ) -> dict[str, np.ndarray]:
-    from petar_bench.volumes.lesion import load_nifti
+    from petar_bench.volumes._lesion import load_nifti
 
     masks = {}
     for path in sorted(paths):

@@ -27,14 +27,14 @@ A layout module exposes:
     Lines that `--dry-run` prints (the column mapping in use, the first rows).
 ``export(job: ExportJob) -> None`` (optional)
     Writes `job.records` of a dataset into `job.output` in this layout, for
-    `petar-bench data export` (`importers/export.py` holds `ExportJob` and its helpers: the
+    `petar-bench data export` (`importers/_export.py` holds `ExportJob` and its helpers: the
     records grouped by exam, volume loading, the CT on a finer grid on request).
 
 A `VolumeSource` names a reader: "nifti", or "package.module:function" called in a worker as
 ``function(path, **options) -> LoadedVolume`` (array, affine, notes). The DICOM layout uses
 this for series reading and SUV conversion; the labelmap layout for connected components.
 
-Everything after the scan is shared: checks (`petar_bench.volumes.checks`), grids and
+Everything after the scan is shared: checks (`petar_bench.volumes._checks`), grids and
 overlap, resampling a mask given on the CT grid to the PET grid (nearest neighbour, recorded),
 splits, duplicate ids, the consistency report, fingerprints, the atomic manifest and resuming.
 """
@@ -45,7 +45,7 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-from petar_bench.datasets.importers.source import (
+from petar_bench.datasets.importers._source import (
     LesionSource,
     LoadedVolume,
     ScanOptions,
@@ -57,10 +57,10 @@ from petar_bench.errors import UserError, did_you_mean
 
 # layout name -> the module implementing it (full paths, so renaming a module renames them)
 _LAYOUT_MODULES = {
-    "folders": "petar_bench.datasets.importers.folders",
-    "table": "petar_bench.datasets.importers.table",
-    "labelmap": "petar_bench.datasets.importers.labelmap",
-    "dicom": "petar_bench.datasets.importers.dicom",
+    "folders": "petar_bench.datasets.importers._folders",
+    "table": "petar_bench.datasets.importers._table",
+    "labelmap": "petar_bench.datasets.importers._labelmap",
+    "dicom": "petar_bench.datasets.importers._dicom",
 }
 LAYOUTS = tuple(_LAYOUT_MODULES)
 
