@@ -19,36 +19,36 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-#: Public name -> the submodule that defines it.
+#: Public name -> the module that defines it (dotted in full, so renames find it).
 _WHERE = {
-    "BoardView": "board",
-    "load_board": "board",
-    "Comparison": "compare",
-    "MetricComparison": "compare",
-    "compare_runs": "compare",
-    "BoardConfig": "config",
-    "SubmissionLimits": "config",
-    "load_board_config": "config",
-    "TrainingSplit": "entry",
-    "BoardEntry": "entry",
-    "BoardMetricScore": "entry",
-    "ModelInfo": "entry",
-    "StoredPredictions": "entry",
-    "TrainingDeclaration": "entry",
-    "read_entry": "entry",
-    "submit_run": "from_run",
-    "ReportedTable": "paper",
-    "load_paper_table": "paper",
-    "RankedBoard": "rank",
-    "RankedRow": "rank",
-    "rank_board": "rank",
-    "SubmissionMetadata": "submission",
-    "SubmitResult": "submission",
-    "TrainingData": "submission",
-    "load_metadata": "submission",
-    "submit": "submission",
-    "VerifyReport": "verify",
-    "verify_board": "verify",
+    "BoardView": "petar_bench.leaderboard._board",
+    "load_board": "petar_bench.leaderboard._board",
+    "Comparison": "petar_bench.leaderboard._compare",
+    "MetricComparison": "petar_bench.leaderboard._compare",
+    "compare_runs": "petar_bench.leaderboard._compare",
+    "BoardConfig": "petar_bench.leaderboard._config",
+    "SubmissionLimits": "petar_bench.leaderboard._config",
+    "load_board_config": "petar_bench.leaderboard._config",
+    "TrainingSplit": "petar_bench.leaderboard._entry",
+    "BoardEntry": "petar_bench.leaderboard._entry",
+    "BoardMetricScore": "petar_bench.leaderboard._entry",
+    "ModelInfo": "petar_bench.leaderboard._entry",
+    "StoredPredictions": "petar_bench.leaderboard._entry",
+    "TrainingDeclaration": "petar_bench.leaderboard._entry",
+    "read_entry": "petar_bench.leaderboard._entry",
+    "submit_run": "petar_bench.leaderboard.from_run",
+    "ReportedTable": "petar_bench.leaderboard._paper",
+    "load_paper_table": "petar_bench.leaderboard._paper",
+    "RankedBoard": "petar_bench.leaderboard._rank",
+    "RankedRow": "petar_bench.leaderboard._rank",
+    "rank_board": "petar_bench.leaderboard._rank",
+    "SubmissionMetadata": "petar_bench.leaderboard._submission",
+    "SubmitResult": "petar_bench.leaderboard._submission",
+    "TrainingData": "petar_bench.leaderboard._submission",
+    "load_metadata": "petar_bench.leaderboard._submission",
+    "submit": "petar_bench.leaderboard._submission",
+    "VerifyReport": "petar_bench.leaderboard.verify",
+    "verify_board": "petar_bench.leaderboard.verify",
 }
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

@@ -10,10 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    "print_board": "terminal",
-    "print_entry": "terminal",
-    "render_html": "html",
-    "render_markdown": "md",
+    "print_board": "petar_bench.leaderboard.render._terminal",
+    "print_entry": "petar_bench.leaderboard.render._terminal",
+    "render_html": "petar_bench.leaderboard.render._html",
+    "render_markdown": "petar_bench.leaderboard.render._md",
 }
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
