@@ -46,6 +46,11 @@ class LoadedSample:
             if _is_tensor(value):
                 pinned[name] = value.pin_memory()
         _keep_ct_identity(self.input, pinned)
+        prepared_tensors = self.prepared is not None and any(
+            _is_tensor(v) for v in self.prepared.values()
+        )
+        if not pinned and not prepared_tensors:
+            return self  # numpy arrays only: nothing to pin
         prepared = _map_arrays(self.prepared, lambda v: v.pin_memory(), _is_tensor)
         lesion = replace(self.input, **pinned) if pinned else self.input
         return replace(self, input=lesion, prepared=prepared)

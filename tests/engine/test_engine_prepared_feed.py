@@ -104,7 +104,7 @@ def _run(dataset: Path, out: Path, captured: Any, **options: Any) -> Any:
         model_options=options,
         score=False,
     )
-    return run_benchmark(request, console=captured.console, scorer=fakes.fake_scorer)
+    return run_benchmark(request, reporter=captured.reporter, scorer=fakes.fake_scorer)
 
 
 def test_preparation_runs_in_the_workers_and_feeds_generate_prepared(
