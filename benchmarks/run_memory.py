@@ -45,7 +45,7 @@ print(json.dumps({"lesions": result.n_samples, "seconds": seconds, "rss_kib": rs
 
 MAKE = """
 import sys
-from petar_bench.datasets import catalog
+from petar_bench.datasets import _catalog as catalog
 catalog.ensure_demo()
 catalog.ensure_demo_full(workers=int(sys.argv[1]))
 """

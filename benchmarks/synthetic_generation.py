@@ -26,7 +26,7 @@ from pathlib import Path
 
 CHILD = """
 import json, resource, sys, time
-from petar_bench.datasets import catalog
+from petar_bench.datasets import _catalog as catalog
 
 name, workers = sys.argv[1], int(sys.argv[2])
 root = catalog.demo_full_root() if name == "demo-full" else catalog.demo_root()
