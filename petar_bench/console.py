@@ -199,6 +199,12 @@ def progress_callback(console: Console, label: str) -> Iterator[Callable[[int, i
         yield update
 
 
+def stderr_progress(label: str) -> AbstractContextManager[Callable[[int, int], None]]:
+    """`progress_callback` on a console of its own on stderr, for library code that has no
+    console to hand (first use of a cached dataset)."""
+    return progress_callback(Console(stderr=True), label)
+
+
 # ---- a run's reporter ---------------------------------------------------------------------
 
 

@@ -36,10 +36,10 @@ def report_text(result: Any, width: int = 120) -> str:
     """The terminal report of a CheckResult as plain text."""
     from rich.console import Console
 
-    from petar_bench.check._render import render_text
+    from petar_bench.check._render import text_report
 
     console = Console(record=True, width=width, file=io.StringIO())
-    render_text(result, console)
+    console.print(text_report(result))
     return console.export_text()
 
 

@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _WHERE = {
-    "print_board": "petar_bench.leaderboard.render._terminal",
-    "print_entry": "petar_bench.leaderboard.render._terminal",
+    "board_report": "petar_bench.leaderboard.render._terminal",
+    "entry_report": "petar_bench.leaderboard.render._terminal",
     "render_html": "petar_bench.leaderboard.render._html",
     "render_markdown": "petar_bench.leaderboard.render._md",
 }
@@ -19,7 +19,7 @@ _WHERE = {
 if TYPE_CHECKING:
     from petar_bench.leaderboard.render._html import render_html
     from petar_bench.leaderboard.render._md import render_markdown
-    from petar_bench.leaderboard.render._terminal import print_board, print_entry
+    from petar_bench.leaderboard.render._terminal import board_report, entry_report
 
 
 def __getattr__(name: str) -> Any:
@@ -35,4 +35,4 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_WHERE})
 
 
-__all__ = ["print_board", "print_entry", "render_html", "render_markdown"]
+__all__ = ["board_report", "entry_report", "render_html", "render_markdown"]

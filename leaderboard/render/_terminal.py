@@ -1,7 +1,8 @@
 """The board as rich tables in the terminal (`petar-bench leaderboard show`).
 
 Ordinary terminals are 80-120 columns wide, so each table is built in a few layouts, from
-roomy to compact, and the first whose natural width fits the console is printed. Number
+roomy to compact, and the first whose natural width fits the console is printed (chosen when
+rich renders it, so these functions return renderables and never see a console). Number
 columns never wrap and text columns fold instead of being cut with "...", so a narrow
 terminal may wrap a model name but never drops digits. The ranked table holds the required
 metrics only (value, CI below it); optional metrics, signatures and reasons for metrics not
@@ -10,15 +11,16 @@ computed follow in their own compact sections, and provenance is in `show --entr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, Group, RenderableType
 from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
+from rich.styled import Styled
 from rich.table import Table
 from rich.text import Text
 
@@ -93,15 +95,21 @@ def _header(label: str, layout: _Layout) -> str:
     return label
 
 
-def _fit(console: Console, build: Callable[[_Layout], Table]) -> Table:
-    """The first layout whose natural width fits the console (else the most compact one,
-    where rich folds the text columns: numbers are no_wrap, so they stay whole)."""
-    unlimited = console.options.update_width(1_000_000)
-    for layout in _LAYOUTS:
-        table = build(layout)
-        if Measurement.get(console, unlimited, table).maximum <= console.options.max_width:
-            break
-    return table
+@dataclass(frozen=True)
+class _Fit:
+    """A table in the first layout whose natural width fits where it is printed (else the
+    most compact one, where rich folds the text columns: numbers are no_wrap, so they stay
+    whole)."""
+
+    build: Callable[[_Layout], Table]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+        unlimited = options.update_width(1_000_000)
+        for layout in _LAYOUTS:
+            table = self.build(layout)
+            if Measurement.get(console, unlimited, table).maximum <= options.max_width:
+                break
+        yield table
 
 
 def _model_cell(entry: BoardEntry) -> Text:
@@ -175,22 +183,31 @@ def _break_at_pipes(signature: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def _section(
-    console: Console, title: str, items: list[tuple[str, str]], pipes: bool = False
-) -> None:
-    """A dim heading and an indented label / text grid; the text wraps under itself."""
-    if not items:
-        return
-    items = [(safe_text(label), safe_text(text)) for label, text in items]
-    label_width = max(cell_len(label) for label, _ in items)
-    text_width = max(20, console.options.max_width - 2 - label_width - 2)
-    grid = Table.grid(padding=(0, 2, 0, 0))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for label, text in items:
-        grid.add_row(Text(label), Text(_break_at_pipes(text, text_width) if pipes else text))
-    console.print(Text(title, style="bold"), style="dim")
-    console.print(Padding(grid, (0, 0, 0, 2)), style="dim")
+@dataclass(frozen=True)
+class _Section:
+    """A dim heading and an indented label / text grid; the text wraps under itself (signature
+    pipes are broken to the width it is printed at)."""
+
+    title: str
+    items: list[tuple[str, str]]
+    pipes: bool = False
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterator[RenderableType]:
+        if not self.items:
+            return
+        items = [(safe_text(label), safe_text(text)) for label, text in self.items]
+        label_width = max(cell_len(label) for label, _ in items)
+        text_width = max(20, options.max_width - 2 - label_width - 2)
+        grid = Table.grid(padding=(0, 2, 0, 0))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for label, text in items:
+            shown = _break_at_pipes(text, text_width) if self.pipes else text
+            grid.add_row(Text(label), Text(shown))
+        yield Styled(Text(self.title, style="bold"), "dim")
+        yield Styled(Padding(grid, (0, 0, 0, 2)), "dim")
 
 
 def _not_computed(ranked: RankedBoard) -> list[tuple[str, str]]:
@@ -246,25 +263,27 @@ def _paper_notes(paper: ReportedTable) -> Text:
     return Text("\n".join([*notes, paper.note + " Source: " + paper.source]))
 
 
-def print_board(view: BoardView, console: Console) -> None:
+def board_report(view: BoardView) -> Group:
     """Sections never ranked together: the re-scored board, then the paper's reported rows."""
     ranked = view.ranked
+    parts: list[RenderableType] = []
     if view.config.synthetic:
-        console.print(Panel(SYNTHETIC_NOTE, style="bold yellow", title="synthetic"))
+        parts.append(Panel(SYNTHETIC_NOTE, style="bold yellow", title="synthetic"))
     if ranked.rows:
-        console.print(_fit(console, lambda layout: _ranked_table(ranked, layout)))
+        parts.append(_Fit(lambda layout: _ranked_table(ranked, layout)))
     else:
-        console.print(Text(f"No entries on board {view.config.board_id!r} yet."))
-    console.print(_board_notes(ranked), style="dim")
+        parts.append(Text(f"No entries on board {view.config.board_id!r} yet."))
+    parts.append(Styled(_board_notes(ranked), "dim"))
     if ranked.rows and _optional_metrics(ranked):
-        console.print(_fit(console, lambda layout: _optional_table(ranked, layout)))
-    _section(console, "Not computed", _not_computed(ranked))
+        parts.append(_Fit(lambda layout: _optional_table(ranked, layout)))
+    parts.append(_Section("Not computed", _not_computed(ranked)))
     signatures = [(short_label(m), s) for m, s in ranked.signatures.items()]
-    _section(console, "Signatures (one per metric on this board)", signatures, pipes=True)
+    parts.append(_Section("Signatures (one per metric on this board)", signatures, pipes=True))
     if view.paper is not None:
         paper = view.paper
-        console.print(_fit(console, lambda layout: _paper_table(paper, layout)))
-        console.print(_paper_notes(paper), style="dim")
+        parts.append(_Fit(lambda layout: _paper_table(paper, layout)))
+        parts.append(Styled(_paper_notes(paper), "dim"))
+    return Group(*parts)
 
 
 def _provenance(entry: BoardEntry) -> Table:
@@ -326,7 +345,7 @@ def _strata_table(rows: list[StratumRow], layout: _Layout) -> Table:
     return table
 
 
-def print_entry(view: BoardView, entry_id: str, console: Console) -> None:
+def entry_report(view: BoardView, entry_id: str) -> Group:
     """One entry's provenance, scores and strata (`show --entry ID`; an id prefix or model
     name works)."""
     rows = [
@@ -340,14 +359,15 @@ def print_entry(view: BoardView, entry_id: str, console: Console) -> None:
             safe_text(f"{len(rows)} entries match {entry_id!r}; choose one of: {known}")
         )
     entry = rows[0].entry
-    console.print(_provenance(entry))
-    console.print(_scores_table(entry))
     not_computed = [(short_label(m), reason) for m, reason in entry.not_computed.items()]
-    _section(console, "Not computed", not_computed)
     signatures = [(short_label(m), s.signature) for m, s in entry.metrics.items()]
-    _section(console, "Signatures", signatures, pipes=True)
     strata = strata_rows(entry.strata)
-    if strata:
-        console.print(_fit(console, lambda layout: _strata_table(strata, layout)))
-    else:
-        console.print(Text("No strata in this entry."))
+    return Group(
+        _provenance(entry),
+        _scores_table(entry),
+        _Section("Not computed", not_computed),
+        _Section("Signatures", signatures, pipes=True),
+        _Fit(lambda layout: _strata_table(strata, layout))
+        if strata
+        else Text("No strata in this entry."),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -106,23 +106,24 @@ def _sample_block(sample: ChangedSample, drops: list[str]) -> RenderableType:
     return lines
 
 
-def render_text(result: CheckResult, console: Console) -> None:
+def text_report(result: CheckResult) -> Group:
+    """The terminal report, as one renderable (the commands print it)."""
+    parts: list[RenderableType] = []
     if result.synthetic:
-        console.print(
+        parts.append(
             Text("SYNTHETIC DATA: a check on the generated demo split.", style="bold yellow")
         )
-    console.print(_table(result))
-    for m in result.regressions:
-        console.print(Text(f"{m.metric}: {m.reason}", style="red"))
+    parts.append(_table(result))
+    parts += [Text(f"{m.metric}: {m.reason}", style="red") for m in result.regressions]
     limit = max((len(m.changed) for m in result.metrics), default=0)
     samples = _most_changed(result, limit)
     if samples:
-        console.print(Text("Samples that changed most:", style="bold"))
-        console.print(Group(*(_sample_block(s, drops) for s, drops in samples)))
-    console.print(Text(_rule(result), style="dim"))
-    for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
-    console.print(Text(summary_line(result), style="bold green" if result.passed else "bold red"))
+        parts.append(Text("Samples that changed most:", style="bold"))
+        parts.append(Group(*(_sample_block(s, drops) for s, drops in samples)))
+    parts.append(Text(_rule(result), style="dim"))
+    parts += [Text(f"note: {note}", style="dim") for note in result.notes]
+    parts.append(Text(summary_line(result), style="bold green" if result.passed else "bold red"))
+    return Group(*parts)
 
 
 def render_json(result: CheckResult) -> str:
@@ -210,11 +211,10 @@ def render_github(result: CheckResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(result: CheckResult, fmt: str, console: Console) -> str | None:
-    """The text of `fmt` (None for 'text', which prints to `console` itself)."""
+def render(result: CheckResult, fmt: str) -> str | Group:
+    """The report in `fmt`: text for json, junit and github; a renderable for 'text'."""
     if fmt == "text":
-        render_text(result, console)
-        return None
+        return text_report(result)
     if fmt == "json":
         return render_json(result)
     if fmt == "junit":

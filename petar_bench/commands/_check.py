@@ -158,14 +158,19 @@ def run_check(
     if output is not None:
         from petar_bench.fileio import atomic_write_text
 
-        target = Console(record=True, width=120, file=io.StringIO())
-        text = render(result, fmt, target)
-        atomic_write_text(output, text if text is not None else target.export_text())
+        report = render(result, fmt)
+        if not isinstance(report, str):
+            target = Console(record=True, width=120, file=io.StringIO())
+            target.print(report)
+            report = target.export_text()
+        atomic_write_text(output, report)
         console.print(f"{summary_line(result)} (report written to {output})")
     else:
-        text = render(result, fmt, console)
-        if text is not None:
-            typer.echo(text, nl=False)
+        report = render(result, fmt)
+        if isinstance(report, str):
+            typer.echo(report, nl=False)
+        else:
+            console.print(report)
     return 0 if result.passed else EXIT_REGRESSION
 
 

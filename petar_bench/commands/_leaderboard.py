@@ -31,13 +31,10 @@ def show(
 ) -> BoardView:
     """Print the board (or, with `entry`, one entry's provenance and strata)."""
     from petar_bench.leaderboard._board import load_board
-    from petar_bench.leaderboard.render._terminal import print_board, print_entry
+    from petar_bench.leaderboard.render._terminal import board_report, entry_report
 
     view = load_board(board or DEFAULT_BOARD, extra)
-    if entry is None:
-        print_board(view, console)
-    else:
-        print_entry(view, entry, console)
+    console.print(board_report(view) if entry is None else entry_report(view, entry))
     return view
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from petar_bench.console import plain, progress_bar
+
+if TYPE_CHECKING:
+    from petar_bench.report._study_correlate import CorrelateResult
 
 reader_study_app = typer.Typer(
     help="Blinded reader-study packets, ratings import, and metric-physician agreement.",
@@ -133,7 +136,26 @@ def correlate(
     check_seed(seed)
     result = sc.correlate(read_ratings(ratings), axis=axis, n_bootstrap=n_bootstrap, seed=seed)
     console = Console()
-    sc.print_tables(result, console)
+    _print_study_tables(result, console)
     if markdown is not None:
         atomic_write_text(markdown, sc.markdown(result))
         plain(console, f"Markdown tables written to {markdown}")
+
+
+def _print_study_tables(result: CorrelateResult, console: Console) -> None:
+    """The correlation tables (laid out like the paper's Tables 4 and 5) in the terminal."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from petar_bench.console import print_banner
+    from petar_bench.report._study_correlate import tables
+
+    if result.synthetic:
+        print_banner(console)
+    for title, header, rows in tables(result):
+        table = Table(title=escape(title))
+        for index, name in enumerate(header):
+            table.add_column(escape(name), justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*[escape(c) for c in row])
+        console.print(table)

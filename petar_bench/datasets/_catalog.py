@@ -117,12 +117,9 @@ def _first_use_progress(name: str, progress: Progress | None) -> Iterator[Progre
     if progress is not None:
         yield progress
         return
-    from rich.console import Console
+    from petar_bench.console import stderr_progress
 
-    from petar_bench.console import progress_callback
-
-    label = f"making {name} (first use, then cached)"
-    with progress_callback(Console(stderr=True), label) as bar:
+    with stderr_progress(f"making {name} (first use, then cached)") as bar:
         yield bar
 
 

@@ -16,7 +16,6 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,9 +29,6 @@ from petar_bench.report._agreement import (
 )
 from petar_bench.report._study import AXES, AXIS_TITLES, REFERENCE_SYSTEM
 from petar_bench.report._study_ratings import StudyRatings
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 SCORE_AXES = (*AXES, "mean")
 
@@ -313,20 +309,3 @@ def html_section(result: CorrelateResult) -> str:
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     return "".join(parts) + "</section>"
-
-
-def print_tables(result: CorrelateResult, console: Console) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from petar_bench.console import print_banner
-
-    if result.synthetic:
-        print_banner(console)
-    for title, header, rows in tables(result):
-        table = Table(title=escape(title))
-        for index, name in enumerate(header):
-            table.add_column(escape(name), justify="left" if index == 0 else "right")
-        for row in rows:
-            table.add_row(*[escape(c) for c in row])
-        console.print(table)

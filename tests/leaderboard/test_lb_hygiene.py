@@ -15,7 +15,7 @@ from rich.console import Console
 
 from petar_bench.leaderboard import compare_runs, load_board, read_entry
 from petar_bench.leaderboard._submission import assert_no_references
-from petar_bench.leaderboard.render import print_board, print_entry, render_html, render_markdown
+from petar_bench.leaderboard.render import board_report, entry_report, render_html, render_markdown
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -34,8 +34,8 @@ def test_no_reference_text_anywhere(gated: tuple[Path, list[Path]], tmp_path: Pa
     view = load_board(folder)
     assert len(view.ranked.rows) == 3 and not view.config.synthetic
     console = Console(record=True, width=300)
-    print_board(view, console)
-    print_entry(view, "good", console)
+    console.print(board_report(view))
+    console.print(entry_report(view, "good"))
     outputs = {
         "markdown": render_markdown(view),
         "html": render_html(view),

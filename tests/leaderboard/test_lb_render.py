@@ -14,8 +14,8 @@ from rich.console import Console
 from petar_bench.leaderboard import load_board
 from petar_bench.leaderboard._board import BoardView
 from petar_bench.leaderboard.render import (
-    print_board,
-    print_entry,
+    board_report,
+    entry_report,
     render_html,
     render_markdown,
 )
@@ -100,7 +100,7 @@ def test_html_has_table_charts_provenance_and_paper_section(view: BoardView) -> 
 
 def test_terminal_board_prints_user_text_literally(view: BoardView) -> None:
     console = Console(record=True, width=400)
-    print_board(view, console)
+    console.print(board_report(view))
     out = console.export_text()
     assert "[red]rich[/red]" in out and "<script>" in out  # plain text, not markup
     assert "SYNTHETIC DATA" in out and "REPORTED IN THE PAPER, NOT RE-SCORED" in out
@@ -110,7 +110,7 @@ def test_terminal_board_prints_user_text_literally(view: BoardView) -> None:
 
 def test_terminal_entry_view_shows_provenance_and_strata(view: BoardView) -> None:
     console = Console(record=True, width=200)
-    print_entry(view, "good", console)
+    console.print(entry_report(view, "good"))
     out = console.export_text()
     assert "predictions sha256" in out and "training data" in out
     assert "tracer" in out and "FDG" in out and "PSMA" in out

@@ -20,7 +20,7 @@ from petar_bench.leaderboard import (
     submit,
 )
 from petar_bench.leaderboard._text import safe_text
-from petar_bench.leaderboard.render import print_board, print_entry, render_html, render_markdown
+from petar_bench.leaderboard.render import board_report, entry_report, render_html, render_markdown
 from petar_bench.records import Manifest
 
 #: Clears the screen, retitles the window, rings the bell, then reads right to left.
@@ -65,8 +65,8 @@ def test_terminal_markdown_and_html_never_emit_raw_controls(
     board, _ = hostile_board
     view = load_board(board)
     console, out = _plain_console()
-    print_board(view, console)
-    print_entry(view, view.ranked.rows[0].entry.entry_id, console)
+    console.print(board_report(view))
+    console.print(entry_report(view, view.ranked.rows[0].entry.entry_id))
     outputs = {"terminal": out.getvalue(), "md": render_markdown(view), "html": render_html(view)}
     for name, text in outputs.items():
         leaked = [repr(c) for c in RAW if c in text]

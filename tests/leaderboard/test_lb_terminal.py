@@ -15,7 +15,7 @@ from rich.console import Console
 
 from petar_bench.leaderboard import load_board
 from petar_bench.leaderboard._board import BoardView
-from petar_bench.leaderboard.render import print_board, print_entry
+from petar_bench.leaderboard.render import board_report, entry_report
 from petar_bench.leaderboard.render._common import fmt_ci, fmt_p
 from petar_bench.leaderboard.render._terminal import _break_at_pipes
 from petar_bench.records import Manifest
@@ -24,9 +24,9 @@ from petar_bench.records import Manifest
 def _render(view: BoardView, width: int, entry: str | None = None) -> str:
     console = Console(width=width, record=True)
     if entry is None:
-        print_board(view, console)
+        console.print(board_report(view))
     else:
-        print_entry(view, entry, console)
+        console.print(entry_report(view, entry))
     text = console.export_text()
     too_wide = [line for line in text.splitlines() if cell_len(line) > width]
     assert not too_wide, f"lines wider than {width}: {too_wide[:3]}"
