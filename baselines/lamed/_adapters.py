@@ -141,6 +141,7 @@ class LamedAdapter(Adapter):
         resolved_dtype = str(resolve_dtype(options.dtype, self.device)).removeprefix("torch.")
         self._runner: Any = None
         self._preparer: Any = None  # for generate() without the engine's feed
+        self._anchored = 0  # lesions whose head crop was anchored at the lesion (PETAR)
         self.card = AdapterCard(
             name=spec.name,
             description=spec.description,
@@ -212,9 +213,15 @@ class LamedAdapter(Adapter):
     ) -> list[str]:
         if not batch:
             return []
-        volumes = {key: np.stack([p[key] for p in prepared]) for key in prepared[0]}
+        self._anchored += sum(bool(p.get(ANCHORED_KEY)) for p in prepared)
+        keys = [key for key in prepared[0] if key != ANCHORED_KEY]
+        volumes = {key: np.stack([p[key] for p in prepared]) for key in keys}
         texts = [self.policy.for_sample(lesion.sample_id) for lesion in batch]
         return self.runner.generate(volumes, texts, max_new_tokens=self.max_new_tokens)
+
+
+#: Set in a prepared lesion whose head crop was anchored at the lesion (not a model input).
+ANCHORED_KEY = "head_crop_anchored"
 
 
 @dataclass
@@ -235,7 +242,7 @@ class PetarPreparer:
 
             self._cache = ExamCache(max_exams=self.max_exams)
         x = preprocess_petar_release(lesion, cache=self._cache, size=self.image_size)
-        return {
+        prepared: dict[str, Any] = {
             "image": x.pet,
             "mask": x.mask,
             "ct": x.ct,
@@ -243,6 +250,9 @@ class PetarPreparer:
             "mask_focal": x.mask_focal,
             "ct_focal": x.ct_focal,
         }
+        if x.meta.head_crop != "release":
+            prepared[ANCHORED_KEY] = True
+        return prepared
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_cache": None}  # each process warms its own cache
@@ -269,6 +279,15 @@ class PetarAdapter(LamedAdapter):
 
     def preparer(self) -> PetarPreparer:
         return PetarPreparer(self.geometry.image_size)
+
+    def notes(self) -> list[str]:
+        if not self._anchored:
+            return []
+        return [
+            f"{self._anchored} lesion(s) lay outside the release preprocessing's head crop "
+            "(no PET > 5 SUV above them, or more than 1,050 mm below it): cropped from 240 mm "
+            "above the lesion instead (see docs/preprocessing.md)"
+        ]
 
 
 class M3DAdapter(LamedAdapter):

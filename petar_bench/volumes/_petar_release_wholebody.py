@@ -68,6 +68,18 @@ def head_crop_slices(pet: np.ndarray, ct: np.ndarray) -> int:
     return max(pet.shape[2] - top - 1, 0)
 
 
+def lesion_anchored_head_crop(mask: np.ndarray, affine: np.ndarray, margin_mm: float) -> int:
+    """Top slices to drop so that the kept slab starts `margin_mm` above the lesion's highest
+    voxel (or at the top of the volume): the fallback when the release's head search keeps
+    no voxel of the lesion."""
+    rows = np.flatnonzero(mask.any(axis=(0, 1)))
+    if rows.size == 0:
+        return 0
+    slice_mm = float(np.linalg.norm(np.asarray(affine, dtype=np.float64)[:3, 2])) or 1.0
+    top = min(int(rows[-1]) + int(np.ceil(margin_mm / slice_mm)), mask.shape[2] - 1)
+    return mask.shape[2] - 1 - top
+
+
 def crop_plan(shape: tuple[int, int, int]) -> CropPlan:
     nx, ny, nz = shape
     sizes = (min(CROP_XY, nx), min(CROP_XY, ny), min(CROP_Z, nz))
@@ -127,8 +139,10 @@ def whole_body_stage(
     ct_affine: np.ndarray,
     pet_header: object = None,
     ct_header: object = None,
+    head_crop: int | None = None,
 ) -> WholeBody:
-    """Everything of the release that depends on PET and CT only."""
+    """Everything of the release that depends on PET and CT only. `head_crop` (top slices
+    to drop) replaces the release's head search when given."""
     if pet.shape != ct.shape or pet.ndim != 3:
         raise UserError(
             f"PET {pet.shape} and CT {ct.shape} must be 3D volumes on one grid for the "
@@ -140,7 +154,7 @@ def whole_body_stage(
                 f"{name} volume holds NaN or infinite values; the petar-release profile "
                 "needs finite values (replace them, e.g. with 0, before running)"
             )
-    dropped = head_crop_slices(pet, ct)
+    dropped = head_crop_slices(pet, ct) if head_crop is None else head_crop
     keep = pet.shape[2] - dropped
     pet_grid, pet_v = _stage_volume(pet, pet_affine, keep, 1, 0.0, disk_dtype(pet_header, pet))
     ct_grid, ct_v = _stage_volume(ct, ct_affine, keep, 1, CT_PAD_HU, disk_dtype(ct_header, ct))

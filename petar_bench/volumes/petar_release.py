@@ -10,12 +10,19 @@ Reproduces `process_niftis` + `generate_npy` of the PETAR release (DanyalMaq/pet
    (mask +-20 voxels), then for each view MONAI's CropForeground on PET > 0 and Resize
    (trilinear for PET/CT, legacy nearest for the mask) to the model's input size.
 
+One departure, only where the release would give the model nothing: when its head search
+(the top slice with PET > 5 SUV, made for a hot brain) or its 1,050 mm slab leaves no voxel
+of the lesion (a fluciclovine or PSMA scan without brain uptake, with a lesion above the
+liver; a lesion low in the legs), the head crop is anchored at the lesion instead (the kept
+slab starts 240 mm above it) and `meta.head_crop` says "lesion-anchored". Every other lesion
+is processed exactly as the release does.
+
 See docs/preprocessing.md for every constant and where the paper says otherwise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,6 +36,7 @@ from petar_bench.volumes._petar_release_wholebody import (
     PET_WINDOW,
     SPACING_MM,
     WholeBody,
+    lesion_anchored_head_crop,
     process_mask,
     whole_body_stage,
 )
@@ -54,6 +62,7 @@ class PetarMeta:
     focal_box: Box  # [start, stop) per axis, inside the window
     foreground_box: Box  # PET > 0 box of the global view, inside the window
     focal_foreground_box: Box  # PET > 0 box of the focal view, inside the focal box
+    head_crop: str = "release"  # or "lesion-anchored" (see the module docstring)
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,7 +86,8 @@ def describe(size: tuple[int, int, int] = DEFAULT_SIZE) -> str:
     z, y, x = size
     return (
         f"{PROFILE_NAME}: PETAR release preprocessing (petar-release@9c0fa67), bit-exact. "
-        f"Head crop (top slice with PET > 5 SUV, else CT > 1000 HU, in a central box); "
+        f"Head crop (top slice with PET > 5 SUV, else CT > 1000 HU, in a central box; "
+        "anchored 240 mm above the lesion where that crop would lose it); "
         f"resample to {SPACING_MM:g} mm (nilearn resample_img semantics: linear PET/CT, "
         f"nearest mask); centre crop {CROP_XY}x{CROP_XY} in-plane, top {CROP_Z} slices, "
         f"in-plane pad to {CROP_XY} (CT -1000 HU); NIfTI re-quantisation to the input dtype; "
@@ -107,10 +117,21 @@ def preprocess_petar_release(
             f"lesion {lesion.sample_id!r}: mask grid {lesion.mask.shape} differs from the "
             f"PET grid {lesion.pet.shape}; resample the mask onto the PET grid first"
         )
+    size = _checked_size(size)
     body = _exam_stage(lesion, cache, exam_key)
     mask_header = getattr(lesion, "mask_header", None)
-    mask = process_mask(lesion.mask, _affine_of(mask_header, lesion.affine), body, mask_header)
-    return _lesion_views(lesion.sample_id, body, mask, _checked_size(size))
+    mask_affine = _affine_of(mask_header, lesion.affine)
+    mask = process_mask(lesion.mask, mask_affine, body, mask_header)
+    if mask.any() or not lesion.mask.any():
+        return _lesion_views(lesion.sample_id, body, mask, size)
+    # The release's crop lost the lesion: anchor the head crop at the lesion instead.
+    anchored = lesion_anchored_head_crop(
+        lesion.mask, mask_affine, margin_mm=LESION_MARGIN_Z * SPACING_MM
+    )
+    body = _exam_stage(lesion, cache, exam_key, head_crop=anchored)
+    mask = process_mask(lesion.mask, mask_affine, body, mask_header)
+    views = _lesion_views(lesion.sample_id, body, mask, size)
+    return replace(views, meta=replace(views.meta, head_crop="lesion-anchored"))
 
 
 def _checked_size(size: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -128,13 +149,24 @@ def _affine_of(header: object, fallback: np.ndarray) -> np.ndarray:
     return np.asarray(fallback, dtype=np.float64)
 
 
-def _exam_stage(lesion: LesionInput, cache: ExamCache | None, exam_key: str | None) -> WholeBody:
+def _exam_stage(
+    lesion: LesionInput,
+    cache: ExamCache | None,
+    exam_key: str | None,
+    head_crop: int | None = None,
+) -> WholeBody:
     pet_affine = np.asarray(lesion.affine, dtype=np.float64)
     ct_affine = _affine_of(lesion.ct_header, lesion.affine)
 
     def compute() -> WholeBody:
         return whole_body_stage(
-            lesion.pet, lesion.ct, pet_affine, ct_affine, lesion.pet_header, lesion.ct_header
+            lesion.pet,
+            lesion.ct,
+            pet_affine,
+            ct_affine,
+            lesion.pet_header,
+            lesion.ct_header,
+            head_crop=head_crop,
         )
 
     if cache is None:
@@ -146,6 +178,7 @@ def _exam_stage(lesion: LesionInput, cache: ExamCache | None, exam_key: str | No
         affine_hash(ct_affine),
         disk_dtype(lesion.pet_header, lesion.pet).str,
         disk_dtype(lesion.ct_header, lesion.ct).str,
+        head_crop,  # None: the release's own head search
     )
     if exam_key is not None:
         return cache.get_or_compute((PROFILE_NAME, "key", exam_key, facts), compute)
