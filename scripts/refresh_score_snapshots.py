@@ -75,15 +75,28 @@ def _run(model: str, out: Path, options: dict[str, Any]) -> Path:
     return out
 
 
-def make_snapshots(work: Path, only: tuple[str, ...] | None = None) -> dict[str, Any]:
+def run_nonneural(model: str, out: Path) -> Path:
+    """One non-neural snapshot run (as `make_snapshots` makes it) into `out`."""
+    return _run(model, out, {})
+
+
+def make_snapshots(
+    work: Path, only: tuple[str, ...] | None = None, runs: dict[str, Path] | None = None
+) -> dict[str, Any]:
     """Run the snapshot models (all, or `only` these) on the demo test split under `work` and
-    collect the scores. The demo dataset comes from the current PETAR-Bench cache."""
+    collect the scores; `runs` gives finished non-neural runs (from `run_nonneural`) to read
+    instead. The demo dataset comes from the current PETAR-Bench cache."""
     from petar_bench import __version__
     from petar_bench.datasets._catalog import ensure_demo
 
     handle = ensure_demo()
     wanted = only or (*NONNEURAL, TINY)
-    models = {m: _scores(_run(m, work / m, {})) for m in NONNEURAL if m in wanted}
+    runs = runs or {}
+    models = {
+        m: _scores(runs[m] if m in runs else run_nonneural(m, work / m))
+        for m in NONNEURAL
+        if m in wanted
+    }
     if TINY in wanted:
         from petar_bench.baselines.lamed.tiny import make_tiny_checkpoint
 

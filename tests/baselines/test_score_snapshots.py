@@ -6,7 +6,6 @@ After a deliberate change: python scripts/refresh_score_snapshots.py (prints the
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -17,19 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PINNED = ROOT / "tests" / "data" / "score_snapshots.json"
 
 
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "refresh_score_snapshots", ROOT / "scripts" / "refresh_score_snapshots.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def script() -> ModuleType:
-    return _script()
+def script(snapshot_script: ModuleType) -> ModuleType:
+    return snapshot_script
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +58,11 @@ def test_drift_rules_exact_and_tolerant(script, pinned) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("group", ["nonneural", "tiny"])
 def test_demo_scores_match_the_pinned_snapshots(
-    script, pinned, demo_dataset, tmp_path, group: str
+    script, pinned, demo_dataset, tmp_path, request, group: str
 ) -> None:
     models = script.NONNEURAL if group == "nonneural" else (script.TINY,)
-    now = script.make_snapshots(tmp_path, only=models)
+    runs = request.getfixturevalue("nonneural_demo_runs") if group == "nonneural" else None
+    now = script.make_snapshots(tmp_path, only=models, runs=runs)
     problems = script.drift(script.subset(pinned, models), now)
     hint = "after a deliberate change: python scripts/refresh_score_snapshots.py"
     assert not problems, "\n".join([*problems, hint])

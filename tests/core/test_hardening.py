@@ -93,7 +93,7 @@ def test_a_type_error_inside_a_factory_stays_a_bug() -> None:
 @pytest.mark.slow  # two retrieval runs in subprocesses
 def test_ctrl_c_says_that_the_same_command_resumes(demo_dataset: Any, tmp_path: Path) -> None:
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "petar_bench", "run", "--model", "retrieval", "--no-score"]
+    command = [sys.executable, "-m", "petar_bench", "run", "--model", "measure", "--no-score"]
     command += ["--output-dir", str(run)]
     env = {**os.environ, "CI": "true", "COLUMNS": "250"}
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
