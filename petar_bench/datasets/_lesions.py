@@ -213,17 +213,13 @@ def place_lesion(
     cand = allowed & ~taken if (allowed & ~taken).any() else allowed
     # The widest margin (in voxels) from hot organs that still leaves room in the host itself:
     # on coarse grids a small host (the uncinate process) may lie entirely within two voxels of
-    # a hot organ, and the lesion must not move into the surrounding fat instead.
-    for need_host in (True, False):
-        kept = None
-        for margin in (2, 1, 0):
-            keep = allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
-            if (keep & host).any() if need_host else keep.any():
-                kept = keep
-                break
-        if kept is not None:
-            cand = kept
-            break
+    # a hot organ, and the lesion must not move into the surrounding fat instead. Without
+    # room in the host: the widest margin with any room; without any: `cand` as it is.
+    keeps = [
+        allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
+        for margin in (2, 1, 0)
+    ]
+    cand = next((k for k in keeps if (k & host).any()), next((k for k in keeps if k.any()), cand))
     edt = distance_transform_edt(cand, sampling=spacing)
     centre = _choose_centre(
         edt, target, r_mm, spacing, rng, station=site.part is None, host=host & cand
