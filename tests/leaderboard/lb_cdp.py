@@ -111,30 +111,58 @@ class WebSocket:
 class Browser:
     """Headless Chromium driven over CDP; records every network request the page makes."""
 
-    def __init__(self, binary: str, profile: Path, window: tuple[int, int] = (1300, 1600)) -> None:
+    def __init__(
+        self,
+        binary: str,
+        profile: Path,
+        window: tuple[int, int] = (1300, 1600),
+        start_timeout: float = 120.0,
+    ) -> None:
         size = f"--window-size={window[0]},{window[1]}"
-        self.proc = subprocess.Popen(
-            [binary, *FLAGS, size, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        port = self._port(profile / "DevToolsActivePort")
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
+        # A bare machine's first Chromium start builds its font cache, and under a parallel
+        # test run on two cores that can take well over the usual second: wait long, and
+        # try once more with a fresh profile before giving up.
+        port = self._start(binary, size, profile, start_timeout)
+        if port is None:
+            port = self._start(
+                binary, size, profile.with_name(profile.name + "-retry"), start_timeout
+            )
+        if port is None:
+            raise TimeoutError(f"chromium did not open its DevTools port: {self._log_tail()}")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
             targets = json.load(resp)
         page = next(t for t in targets if t.get("type") == "page")
         self.ws = WebSocket(page["webSocketDebuggerUrl"])
         self.next_id = 0
         self.requests: list[str] = []
 
-    def _port(self, marker: Path, timeout: float = 30.0) -> int:
+    def _start(self, binary: str, size: str, profile: Path, timeout: float) -> int | None:
+        """Launch Chromium on `profile`; its DevTools port, or None (process killed) on timeout."""
+        profile.mkdir(parents=True, exist_ok=True)
+        self.log = profile.with_name(profile.name + ".log")
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [binary, *FLAGS, size, f"--user-data-dir={profile}", "about:blank"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        marker = profile / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if marker.is_file() and marker.read_text().strip():
                 return int(marker.read_text().splitlines()[0])
             if self.proc.poll() is not None:
-                raise RuntimeError(f"chromium exited with {self.proc.returncode}")
+                raise RuntimeError(
+                    f"chromium exited with {self.proc.returncode}: {self._log_tail()}"
+                )
             time.sleep(0.05)
-        raise TimeoutError("chromium did not open its DevTools port")
+        self.proc.kill()
+        self.proc.wait()
+        return None
+
+    def _log_tail(self, lines: int = 5) -> str:
+        text = self.log.read_text(errors="replace") if self.log.is_file() else ""
+        return " | ".join(text.strip().splitlines()[-lines:]) or "(no output)"
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         self.next_id += 1

@@ -1,8 +1,9 @@
 """The rendered HTML board in a real (headless Chromium) browser, driven over CDP.
 
 Checks the rows, that clicking a header sorts, that the page makes no request beyond its
-own file, that a hostile model name stays text, and saves a screenshot under
-test-artifacts/leaderboard/. Skipped without Chromium, except in CI (CI must install it).
+own file, that a hostile model name stays text, that no reference text reaches the page,
+and saves a screenshot under test-artifacts/leaderboard/. Skipped without Chromium, except
+in CI (CI must install it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from lb_cdp import Browser, find_chromium
-from lb_fixtures import EVIL, fill_board
+from lb_fixtures import CANARY, EVIL, fill_board
 
 from petar_bench.leaderboard import load_board
 from petar_bench.leaderboard.render import render_html
@@ -50,6 +51,8 @@ def test_board_page_in_chromium(board: Path, manifest: Manifest, tmp_path: Path)
         assert browser.evaluate("window.__xss === undefined")
         assert browser.evaluate("document.querySelectorAll('script').length") == 1
         assert browser.evaluate("document.querySelectorAll('img').length") == 0
+        # No reference text reaches the page, not even after its script has run.
+        assert CANARY not in browser.evaluate("document.documentElement.outerHTML")
 
         browser.click("#board-table th[data-metric='lbtest_dist'] button")
         dist = [float(v.split()[0]) for v in _column(browser, 7)]

@@ -1,4 +1,4 @@
-"""Data-use hygiene: a gated dataset's reference texts never reach entries, boards or artifacts.
+"""Data-use hygiene: a gated dataset's reference texts never reach entries, boards or pages.
 
 Every reference of the test dataset carries a canary token; none may appear in anything
 the leaderboard writes or prints. Entries keep hashes, counts and scores only.
@@ -16,8 +16,6 @@ from rich.console import Console
 from petar_bench.leaderboard import compare_runs, load_board, read_entry
 from petar_bench.leaderboard._submission import assert_no_references
 from petar_bench.leaderboard.render import board_report, entry_report, render_html, render_markdown
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture()
@@ -90,12 +88,3 @@ def test_guard_refuses_an_entry_carrying_a_reference(gated: tuple[Path, list[Pat
     with pytest.raises(RuntimeError, match=record.sample_id):
         assert_no_references(leaky, manifest.split("test"))
     assert_no_references(entry, manifest.split("test"))
-
-
-def test_test_artifacts_hold_no_reference_text() -> None:
-    """Whatever earlier tests left under test-artifacts/ (screenshots, pages)."""
-    if not ARTIFACTS.is_dir():
-        pytest.skip("no test artifacts yet")
-    for path in ARTIFACTS.rglob("*"):
-        if path.is_file():
-            assert CANARY.encode() not in path.read_bytes(), path
