@@ -248,6 +248,43 @@ def test_kill_9_then_resume_loses_nothing(
     assert len(read_store(store, store.name[:16]).entries) == 12
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_says_that_the_same_command_resumes(
+    server: Loopback, demo_dataset: object, tmp_path: Path
+) -> None:
+    """Ctrl-C mid-run: exit 130, one line that says how to resume, no traceback; the same
+    command then reuses what was stored. A slow server keeps the run going long after the
+    first answer is stored, however loaded the machine is."""
+    server.latency_s = 0.5
+    command = [
+        sys.executable, "-m", "petar_bench", "run", "--model", "openai-vlm", "--limit", "40",
+        "--output-dir", str(tmp_path / "run"), "--no-score", "-o", f"base_url={server.url}",
+        "-o", "size_px=32", "-o", "concurrency=1",
+    ]  # fmt: skip
+    env = {**os.environ, "CI": "true", "COLUMNS": "250"}
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            stores = RunLayout(tmp_path / "run").stores()
+            if stores and stores[0].stat().st_size > 0:
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "run the same command again to resume" in err
+    server.latency_s = 0.0
+    resumed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "reused" in resumed.stdout + resumed.stderr
+
+
 def test_a_run_says_how_many_answers_were_cut(
     server: Loopback, demo_dataset: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
