@@ -40,7 +40,9 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path, captured):
         reporter=captured.reporter,
     )
     out = tmp_path / "killed"
-    env = {**os.environ, fakes.DELAY_ENV: "0.1"}
+    # 0.3 s a lesion: after the fifth line the run has ~6 s to go, room for a loaded machine
+    # to notice and kill it mid-way.
+    env = {**os.environ, fakes.DELAY_ENV: "0.3"}
     command = [sys.executable, str(ENTRY), str(dataset), str(out), "--batch-size", "1"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
