@@ -43,11 +43,18 @@ def _prepared_root(source: Path) -> Path:
         src, dst = source / name, root / name
         if not src.is_file() or (dst.is_file() and dst.stat().st_size == src.stat().st_size):
             continue
-        partial = root / f".{name}.partial"
-        shutil.copyfile(src, partial)
-        os.replace(partial, dst)
-    shutil.copyfile(LEXNAMES, root / "lexnames")
+        _copy_atomically(src, dst)
+    lexnames = root / "lexnames"
+    if not lexnames.is_file() or lexnames.read_bytes() != LEXNAMES.read_bytes():
+        _copy_atomically(LEXNAMES, lexnames)
     return root
+
+
+def _copy_atomically(src: Path, dst: Path) -> None:
+    """Another process sharing the cache sees the old file or the new one, never half."""
+    partial = dst.with_name(f".{dst.name}.{os.getpid()}.partial")
+    shutil.copyfile(src, partial)
+    os.replace(partial, dst)
 
 
 @cache

@@ -13,8 +13,15 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def demo_dataset(tmp_path_factory: pytest.TempPathFactory):
-    """The synthetic demo dataset, generated once per test session into a private cache."""
-    cache = tmp_path_factory.mktemp("petar-bench-cache")
+    """The synthetic demo dataset, generated once per test session into a private cache.
+
+    Under pytest-xdist the session's workers share that cache: the first to need the demo
+    generates it and the others wait on the generator's own lock (the case of two users'
+    processes), instead of each spending ~20 s of CPU on the same files."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    cache = shared / "petar-bench-cache"
+    cache.mkdir(exist_ok=True)
     previous = os.environ.get("PETAR_BENCH_CACHE")
     os.environ["PETAR_BENCH_CACHE"] = str(cache)
     from petar_bench.datasets._catalog import ensure_demo

@@ -250,6 +250,10 @@ def test_kill_9_then_resume_loses_nothing(
     assert len(read_store(store, store.name[:16]).entries) == 20
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_says_that_the_same_command_resumes(
     server: Loopback, demo_dataset: object, tmp_path: Path
@@ -264,7 +268,11 @@ def test_ctrl_c_says_that_the_same_command_resumes(
         "-o", "size_px=32", "-o", "concurrency=1",
     ]  # fmt: skip
     env = {**os.environ, "CI": "true", "COLUMNS": "250"}
-    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    # A shell starts background jobs with SIGINT ignored, and Python then installs no Ctrl-C
+    # handler; CI may run the suite that way, so the run gets the terminal's default back.
+    proc = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_default_sigint
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

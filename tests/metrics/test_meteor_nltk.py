@@ -121,3 +121,19 @@ def test_signature_names_tokenizer_and_wordnet() -> None:
     signature = MeteorNltk().signature()
     assert f"tok:{tokenizer_name()}" in signature and "wordnet:3.0" in signature
     assert "alpha:0.9|beta:3.0|gamma:0.5" in signature
+
+
+@needs_wordnet
+def test_the_prepared_copy_is_written_once_and_never_half(tmp_path, monkeypatch) -> None:
+    """Processes sharing a cache: a second preparation rewrites nothing (a reader in another
+    process never meets a file being rewritten), and no partial file stays behind."""
+    monkeypatch.setenv("PETAR_BENCH_CACHE", str(tmp_path))
+    root = _wordnet._prepared_root(_wordnet.source_dir())
+    written = {p.name: p.stat().st_ino for p in root.iterdir()}
+    assert "lexnames" in written and "data.noun" in written
+    assert _wordnet._prepared_root(_wordnet.source_dir()) == root
+    assert {p.name: p.stat().st_ino for p in root.iterdir()} == written
+    (root / "lexnames").write_text("stale\n")
+    _wordnet._prepared_root(_wordnet.source_dir())
+    assert (root / "lexnames").read_bytes() == _wordnet.LEXNAMES.read_bytes()
+    assert not [p for p in root.iterdir() if p.name.endswith(".partial")]
