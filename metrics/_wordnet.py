@@ -11,12 +11,12 @@ copied (36 MB, once) into a folder of the petar-bench cache beside our lexnames.
 from __future__ import annotations
 
 import os
-import shutil
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from petar_bench._paths import cache_dir
+from petar_bench.fileio import atomic_write_bytes
 from petar_bench.metrics.errors import MetricUnavailable
 
 DEBIAN_DIR = Path("/usr/share/wordnet")
@@ -39,22 +39,17 @@ def _prepared_root(source: Path) -> Path:
     """A cache folder with copies of the dict files and our lexnames."""
     root = cache_dir() / "wordnet-3.0"
     root.mkdir(parents=True, exist_ok=True)
+    # Atomic writes: another process sharing the cache sees the old file or the new one.
     for name in (*REQUIRED, "index.sense"):
         src, dst = source / name, root / name
         if not src.is_file() or (dst.is_file() and dst.stat().st_size == src.stat().st_size):
             continue
-        _copy_atomically(src, dst)
+        atomic_write_bytes(dst, src.read_bytes())
     lexnames = root / "lexnames"
-    if not lexnames.is_file() or lexnames.read_bytes() != LEXNAMES.read_bytes():
-        _copy_atomically(LEXNAMES, lexnames)
+    ours = LEXNAMES.read_bytes()
+    if not lexnames.is_file() or lexnames.read_bytes() != ours:
+        atomic_write_bytes(lexnames, ours)
     return root
-
-
-def _copy_atomically(src: Path, dst: Path) -> None:
-    """Another process sharing the cache sees the old file or the new one, never half."""
-    partial = dst.with_name(f".{dst.name}.{os.getpid()}.partial")
-    shutil.copyfile(src, partial)
-    os.replace(partial, dst)
 
 
 @cache

@@ -136,4 +136,4 @@ def test_the_prepared_copy_is_written_once_and_never_half(tmp_path, monkeypatch)
     (root / "lexnames").write_text("stale\n")
     _wordnet._prepared_root(_wordnet.source_dir())
     assert (root / "lexnames").read_bytes() == _wordnet.LEXNAMES.read_bytes()
-    assert not [p for p in root.iterdir() if p.name.endswith(".partial")]
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no temp file left
