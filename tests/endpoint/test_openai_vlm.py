@@ -209,6 +209,20 @@ def test_api_key_is_sent_but_never_written(
             assert b"sk-secret-123" not in path.read_bytes(), path
 
 
+def _wait_for_stored(
+    out: Path, n: int, proc: subprocess.Popen[bytes] | subprocess.Popen[str]
+) -> None:
+    """Until the run writing under `out` has stored `n` answers; it must still be running."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        stores = RunLayout(out).stores()
+        if stores and stores[0].read_bytes().count(b"\n") >= n:
+            return
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError(f"the run stored fewer than {n} answers in 120 s")
+
+
 def test_kill_9_then_resume_loses_nothing(
     server: Loopback, demo_dataset: object, tmp_path: Path
 ) -> None:
@@ -223,13 +237,7 @@ def test_kill_9_then_resume_loses_nothing(
     ]  # fmt: skip
     proc = subprocess.Popen(command, env=dict(os.environ), stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            stores = RunLayout(out).stores()
-            if stores and stores[0].read_bytes().count(b"\n") >= 3:
-                break
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)
+        _wait_for_stored(out, 3, proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -274,13 +282,7 @@ def test_ctrl_c_says_that_the_same_command_resumes(
         command, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_default_sigint
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            stores = RunLayout(tmp_path / "run").stores()
-            if stores and stores[0].stat().st_size > 0:
-                break
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)
+        _wait_for_stored(tmp_path / "run", 1, proc)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
