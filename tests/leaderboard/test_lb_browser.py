@@ -8,11 +8,9 @@ in CI (CI must install it).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-from lb_cdp import Browser, find_chromium
+from lb_cdp import Browser, chromium_or_skip
 from lb_fixtures import CANARY, EVIL, fill_board
 
 from petar_bench.leaderboard import load_board
@@ -23,21 +21,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "leaderboar
 ROWS = "[...document.querySelectorAll('#board-table tbody tr')]"
 
 
-def _chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed")
-    return binary
-
-
 def _column(browser: Browser, index: int) -> list[str]:
     return browser.evaluate(f"{ROWS}.map(r => r.cells[{index}].textContent.trim())")
 
 
 def test_board_page_in_chromium(board: Path, manifest: Manifest, tmp_path: Path) -> None:
-    binary = _chromium()
+    binary = chromium_or_skip()
     fill_board(board, manifest, tmp_path)
     page = tmp_path / "board.html"
     page.write_text(render_html(load_board(board)), encoding="utf-8")
@@ -103,7 +92,7 @@ FITS = """(() => {
 def test_shipped_board_fits_1400px_with_a_chart_legend(tmp_path: Path) -> None:
     """The shipped demo board (eight metric columns) fits a 1400 px window: the Holm p
     column is on screen, not scrolled away; the bars' colours and whiskers have a key."""
-    binary = _chromium()
+    binary = chromium_or_skip()
     page = tmp_path / "shipped.html"
     page.write_text(render_html(load_board("synthetic-demo")), encoding="utf-8")
     browser = Browser(binary, tmp_path / "profile", window=(1400, 1000))

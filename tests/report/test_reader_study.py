@@ -240,17 +240,10 @@ def test_cli_round_trip(study, tmp_path: Path, capsys: pytest.CaptureFixture) ->
 
 def test_form_in_chromium_makes_a_csv_that_imports(study, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The packet's form, filled in headless Chromium: its CSV imports as it is."""
-    import os
+    from lb_cdp import Browser, chromium_or_skip
 
-    from lb_cdp import Browser, find_chromium
-
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed")
     made, _ = study
-    browser = Browser(binary, tmp_path / "profile")
+    browser = Browser(chromium_or_skip(), tmp_path / "profile")
     try:
         browser.open((made.packet / "index.html").as_uri())
         case = browser.evaluate("document.querySelector('[data-kind=case]').dataset.item")

@@ -5,12 +5,11 @@ elsewhere; a screenshot is kept under test-artifacts/report/)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from lb_cdp import Browser, find_chromium
+from lb_cdp import Browser, chromium_or_skip
 
 from petar_bench.cli import main
 from petar_bench.errors import UserError
@@ -67,15 +66,6 @@ def test_cli_report_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert err.startswith("error:") and "not a run directory" in err and "Traceback" not in err
 
 
-def _chromium() -> str:
-    binary = find_chromium()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed")
-    return binary
-
-
 SHOWN = "[...document.querySelectorAll('article.sample')].filter(a => !a.hidden)"
 
 
@@ -94,7 +84,7 @@ def _choose(browser: Browser, select: str, value: str) -> None:
 
 
 def test_report_in_chromium(built: Path, tmp_path: Path) -> None:
-    browser = Browser(_chromium(), tmp_path / "profile", window=(1400, 1200))
+    browser = Browser(chromium_or_skip(), tmp_path / "profile", window=(1400, 1200))
     try:
         browser.open(built.as_uri())
         decoded = browser.call(
