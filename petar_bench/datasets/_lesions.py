@@ -215,11 +215,18 @@ def place_lesion(
     # on coarse grids a small host (the uncinate process) may lie entirely within two voxels of
     # a hot organ, and the lesion must not move into the surrounding fat instead. Without
     # room in the host: the widest margin with any room; without any: `cand` as it is.
-    keeps = [
-        allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
-        for margin in (2, 1, 0)
-    ]
-    cand = next((k for k in keeps if (k & host).any()), next((k for k in keeps if k.any()), cand))
+    # Margins are tried widest first and stop at the first with room in the host (usually the
+    # first: one dilation per lesion).
+    with_room = None
+    for margin in (2, 1, 0):
+        keep = allowed & ~(binary_dilation(avoid, iterations=margin) if margin else avoid)
+        if (keep & host).any():
+            cand = keep
+            break
+        if with_room is None and keep.any():
+            with_room = keep
+    else:
+        cand = with_room if with_room is not None else cand
     edt = distance_transform_edt(cand, sampling=spacing)
     centre = _choose_centre(
         edt, target, r_mm, spacing, rng, station=site.part is None, host=host & cand
